@@ -9,7 +9,7 @@ var errTODO = errors.New("nixstore: not implemented yet")
 
 // Derivation is a parsed .drv file.
 type Derivation struct {
-	Outputs   []Output          // in file order
+	Outputs   []Output            // in file order
 	InputDrvs map[string][]string // drv path -> output names
 	InputSrcs []string
 	System    string
