@@ -12,13 +12,22 @@ package sopsfile
 //	float64         (sops type "float")
 //	bool            (sops type "bool")
 //	nil             a null: kept as is, never encrypted
+//	time.Time       (sops type "time"): a YAML timestamp such as 2001-12-14, which sops decodes
+//	                as a time and prints back in RFC 3339
 //	Comment         a YAML comment, as an Item key (Value nil) or as a sequence element
 //
 // Values read from an encrypted file are the ENC[...] strings until decrypted.
 
 // Comment is a YAML comment kept in the tree so that it survives a round trip (sops encrypts
 // comments too, as type "comment").
-type Comment struct{ Value string }
+//
+// Inline marks a comment that sat on the same line as a value (`a: 1 # why`); the YAML store
+// writes it back there. sops keeps the flag when it encrypts a comment but loses it when it
+// decrypts one (a decrypted comment always comes back as a line of its own).
+type Comment struct {
+	Value  string
+	Inline bool
+}
 
 // Item is one entry of a mapping. Key is a string, or a Comment (and then Value is nil).
 type Item struct {
