@@ -1,11 +1,7 @@
 package nixstore
 
-// API CONTRACT (skeleton) between nixstore and its users (leak, cli). The nixstore work fills
+// API CONTRACT between nixstore and its users (leak, cli). The nixstore work fills
 // in the bodies and may add to them; changing these signatures means telling every user.
-
-import "errors"
-
-var errTODO = errors.New("nixstore: not implemented yet")
 
 // Derivation is a parsed .drv file.
 type Derivation struct {
@@ -16,6 +12,12 @@ type Derivation struct {
 	Builder   string
 	Args      []string
 	Env       []EnvVar // in file order; the "derivation attributes"
+
+	// Version is "" for the classic Derive(...) form and "xp-dyn-drv" for
+	// DrvWithVersion("xp-dyn-drv",...) (dynamic derivations, newer Nix).
+	Version string
+
+	spans []Span // every string literal of the parsed file, in file order (see Locate)
 }
 
 // Output is one output of a derivation.
@@ -28,21 +30,21 @@ type EnvVar struct {
 	Name, Value string
 }
 
-// ParseDerivation parses the ATerm text of a .drv file. Errors give the byte offset.
-func ParseDerivation(data []byte) (*Derivation, error) { return nil, errTODO }
+// ParseDerivation (derivation.go) parses the ATerm text of a .drv file; errors give the byte
+// offset. Derivation.Locate maps a byte offset of the raw file to the attribute holding it.
 
 // Closure returns the store paths in the closure of paths (nix-store -qR), sorted.
-func Closure(paths ...string) ([]string, error) { return nil, errTODO }
+func Closure(paths ...string) ([]string, error) { return closure(paths) }
 
 // Outputs returns the output paths of a derivation (nix-store -q --outputs DRV).
-func Outputs(drvPath string) ([]string, error) { return nil, errTODO }
+func Outputs(drvPath string) ([]string, error) { return outputs(drvPath) }
 
 // LogDir is Nix's build log directory (/nix/var/log/nix/drvs, or under $NIX_LOG_DIR).
-func LogDir() string { return "/nix/var/log/nix/drvs" }
+func LogDir() string { return logDir() }
 
 // BuildLogPath returns where Nix keeps the log of drvPath (LogDir()/<2 chars>/<rest>[.bz2]),
 // and whether it exists.
-func BuildLogPath(drvPath string) (string, bool) { return "", false }
+func BuildLogPath(drvPath string) (string, bool) { return buildLogPath(drvPath) }
 
 // IsStorePath reports whether p is a path directly in the Nix store (/nix/store/<hash>-<name>).
-func IsStorePath(p string) bool { return false }
+func IsStorePath(p string) bool { return isStorePath(p) }
