@@ -1,0 +1,154 @@
+package keys
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+	"github.com/ProtonMail/go-crypto/openpgp"
+)
+
+// Set holds identities parsed once by Load. Its methods are safe for concurrent use: install
+// decrypts many files in parallel through one Set.
+//
+// (Its fields are declared in api.go's Set type's companion, setState, to keep the contract
+// file small.)
+type setState struct {
+	ages []loadedIdentity
+	// orders[i] is the identity list with identity i first. UnwrapAge tries the identity that
+	// last succeeded first: on a host with several keys, a run of files encrypted to the same
+	// key costs one X25519 operation each instead of one per key.
+	orders [][]age.Identity
+	last   atomic.Int32
+
+	pgp       []pgpKey
+	gpg       *gpgHome
+	searched  []string
+	skipped   []string
+	pgpPrompt func(string) ([]byte, error)
+}
+
+// recordingIdentity remembers which identity unwrapped last.
+type recordingIdentity struct {
+	inner age.Identity
+	index int32
+	last  *atomic.Int32
+}
+
+func (r *recordingIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	k, err := r.inner.Unwrap(stanzas)
+	if err == nil && r.last.Load() != r.index {
+		r.last.Store(r.index)
+	}
+	return k, err
+}
+
+func (s *setState) buildOrders() {
+	n := len(s.ages)
+	base := make([]age.Identity, n)
+	for i, l := range s.ages {
+		base[i] = &recordingIdentity{inner: l.id, index: int32(i), last: &s.last}
+	}
+	s.orders = make([][]age.Identity, n)
+	for i := range n {
+		o := make([]age.Identity, 0, n)
+		o = append(o, base[i])
+		o = append(o, base[:i]...)
+		o = append(o, base[i+1:]...)
+		s.orders[i] = o
+	}
+}
+
+func (s *setState) unwrapAge(enc []byte) ([]byte, error) {
+	if len(s.orders) == 0 {
+		return nil, fmt.Errorf("age: %w: no age identity loaded%s", ErrNoIdentity, s.lookedIn())
+	}
+	ids := s.orders[0]
+	if i := s.last.Load(); i > 0 && int(i) < len(s.orders) {
+		ids = s.orders[i]
+	}
+	out, err := decryptBlob(enc, ids...)
+	if err != nil {
+		var nomatch *age.NoIdentityMatchError
+		if errors.As(err, &nomatch) {
+			return nil, fmt.Errorf("age: %w (tried %d identities)", ErrNoIdentity, len(ids))
+		}
+		return nil, fmt.Errorf("age: %w", err)
+	}
+	return out, nil
+}
+
+func (s *setState) lookedIn() string {
+	var parts []string
+	if len(s.searched) > 0 {
+		parts = append(parts, "looked in "+strings.Join(s.searched, ", "))
+	}
+	if len(s.skipped) > 0 {
+		parts = append(parts, "skipped "+strings.Join(s.skipped, "; "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+var armorHeader = []byte("-----BEGIN AGE ENCRYPTED FILE-----")
+
+// decryptBlob decrypts a small age file, armored or binary, into memory.
+func decryptBlob(enc []byte, ids ...age.Identity) ([]byte, error) {
+	trimmed := bytes.TrimLeft(enc, " \t\r\n")
+	var src io.Reader
+	br := bytes.NewReader(trimmed)
+	if bytes.HasPrefix(trimmed, armorHeader) {
+		src = armor.NewReader(br)
+	} else {
+		src = br
+	}
+	r, err := age.Decrypt(src, ids...)
+	if err != nil {
+		return nil, err
+	}
+	// Data keys are 32 bytes; a small first buffer avoids io.ReadAll's 512-byte start.
+	buf := bytes.NewBuffer(make([]byte, 0, 64))
+	if _, err := buf.ReadFrom(r); err != nil {
+		clear(buf.Bytes())
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *setState) describe() []string {
+	var out []string
+	for _, l := range s.ages {
+		out = append(out, l.describe())
+	}
+	for _, k := range s.pgp {
+		out = append(out, fmt.Sprintf("pgp %s (from %s)", k.fingerprint, k.source))
+	}
+	if s.gpg != nil {
+		out = append(out, "pgp keys in the GnuPG keyring "+s.gpg.describe())
+	}
+	return out
+}
+
+func (s *setState) ageRecipients() []string {
+	var out []string
+	for _, l := range s.ages {
+		if l.recipient != "" {
+			out = append(out, l.recipient)
+		}
+	}
+	return out
+}
+
+// pgpKey is one OpenPGP key read from an armored key file.
+type pgpKey struct {
+	entity      *openpgp.Entity
+	fingerprint string
+	source      string
+}
