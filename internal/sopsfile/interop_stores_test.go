@@ -1,0 +1,189 @@
+package sopsfile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/hush-nix/hush/internal/testenv"
+)
+
+// Store interop with the real sops: sops encrypts a plaintext fixture and decrypts it again;
+// its decrypt output must equal what the store emits for the parsed plaintext (with inline
+// comment flags dropped, as sops' decryption drops them). This checks parser and emitter
+// against sops without needing the cipher, which the core interop tests cover.
+
+type sopsRunner struct {
+	bin string
+	dir string
+	env []string
+	rcp string
+}
+
+func newSopsRunner(t *testing.T) *sopsRunner {
+	t.Helper()
+	bin := testenv.Sops(t)
+	dir := t.TempDir()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "keys.txt")
+	if err := os.WriteFile(keyFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "SOPS_AGE_KEY_FILE=" + keyFile}
+	return &sopsRunner{bin: bin, dir: dir, env: env, rcp: id.Recipient().String()}
+}
+
+func (s *sopsRunner) run(t *testing.T, stdin []byte, args ...string) ([]byte, error) {
+	t.Helper()
+	cmd := exec.Command(s.bin, args...)
+	cmd.Dir = s.dir
+	cmd.Env = s.env
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		// sops' stderr may hold a value of a throwaway fixture at most; keep it short.
+		msg := errb.String()
+		if len(msg) > 300 {
+			msg = msg[:300]
+		}
+		return nil, fmt.Errorf("sops %v: %v: %s", args, err, msg)
+	}
+	return out.Bytes(), nil
+}
+
+func (s *sopsRunner) write(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(s.dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// encrypt has sops encrypt plaintext of format f and returns the encrypted file.
+func (s *sopsRunner) encrypt(t *testing.T, f Format, plain []byte, extra ...string) ([]byte, error) {
+	t.Helper()
+	p := s.write(t, "plain."+string(f), plain)
+	args := append([]string{"encrypt", "--age", s.rcp, "--input-type", string(f), "--output-type", string(f)}, extra...)
+	return s.run(t, nil, append(args, p)...)
+}
+
+// decrypt has sops decrypt an encrypted file of format f.
+func (s *sopsRunner) decrypt(t *testing.T, f Format, enc []byte, extra ...string) ([]byte, error) {
+	t.Helper()
+	p := s.write(t, "enc."+string(f), enc)
+	args := append([]string{"decrypt", "--input-type", string(f), "--output-type", string(f)}, extra...)
+	return s.run(t, nil, append(args, p)...)
+}
+
+// roundTrip is sops encrypt then sops decrypt.
+func (s *sopsRunner) roundTrip(t *testing.T, f Format, plain []byte) ([]byte, error) {
+	t.Helper()
+	enc, err := s.encrypt(t, f, plain)
+	if err != nil {
+		return nil, err
+	}
+	return s.decrypt(t, f, enc)
+}
+
+// dropInline returns a copy of docs with every comment's Inline flag cleared.
+func dropInline(v any) any {
+	switch v := v.(type) {
+	case []Branch:
+		out := make([]Branch, len(v))
+		for i, b := range v {
+			out[i] = dropInline(b).(Branch)
+		}
+		return out
+	case Branch:
+		out := make(Branch, len(v))
+		for i, it := range v {
+			k := it.Key
+			if c, ok := k.(Comment); ok {
+				k = Comment{Value: c.Value}
+			}
+			out[i] = Item{Key: k, Value: dropInline(it.Value)}
+		}
+		return out
+	case []any:
+		if v == nil {
+			return v
+		}
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = dropInline(e)
+		}
+		return out
+	case Comment:
+		return Comment{Value: v.Value}
+	}
+	return v
+}
+
+// sameBytes fails with lengths and hashes, and a diff of the first differing line, which is
+// fine for these throwaway fixtures but never prints a whole file.
+func sameBytes(t *testing.T, what string, got, want []byte) {
+	t.Helper()
+	if bytes.Equal(got, want) {
+		return
+	}
+	gl, wl := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
+	line := 0
+	for line < len(gl) && line < len(wl) && bytes.Equal(gl[line], wl[line]) {
+		line++
+	}
+	var g, w []byte
+	if line < len(gl) {
+		g = gl[line]
+	}
+	if line < len(wl) {
+		w = wl[line]
+	}
+	t.Errorf("%s: output differs from sops (got %d bytes sha256 %x, want %d bytes sha256 %x); first difference at line %d:\n got: %q\nwant: %q",
+		what, len(got), sha256.Sum256(got), len(want), sha256.Sum256(want), line+1, g, w)
+}
+
+// storeFixtures are plaintext inputs per format; each is checked against sops.
+var storeFixtures = map[Format][]struct{ name, plain string }{
+	YAML: yamlFixtures,
+}
+
+func TestStoresMatchSopsDecrypt(t *testing.T) {
+	s := newSopsRunner(t)
+	for _, f := range []Format{YAML, JSON, Dotenv, INI} {
+		if len(storeFixtures[f]) == 0 {
+			continue
+		}
+		st, err := StoreFor(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fx := range storeFixtures[f] {
+			t.Run(string(f)+"/"+fx.name, func(t *testing.T) {
+				want, err := s.roundTrip(t, f, []byte(fx.plain))
+				if err != nil {
+					t.Fatal(err)
+				}
+				docs, err := st.Parse([]byte(fx.plain))
+				if err != nil {
+					t.Fatalf("parse: %v", err)
+				}
+				got, err := st.Emit(dropInline(docs).([]Branch))
+				if err != nil {
+					t.Fatalf("emit: %v", err)
+				}
+				sameBytes(t, fx.name, got, want)
+			})
+		}
+	}
+}

@@ -1,0 +1,294 @@
+package sopsfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The YAML store. It goes through go.yaml.in/yaml/v3's node API, the library sops uses, so
+// that the emitter (indentation, quoting, literal blocks, comment placement) is the very one
+// that wrote sops' output. What sops adds on top — how comments become tree items and back —
+// is reproduced here rule for rule; see yamlComments and the emit side.
+
+// yamlIndent is sops' default YAML indentation (stores/yaml IndentDefault).
+const yamlIndent = 4
+
+type yamlStore struct{}
+
+func init() { stores[YAML] = yamlStore{} }
+
+// yamlLimits bound what aliases may expand to: without them a few lines of anchors
+// ("billion laughs") make the tree exponentially large.
+const (
+	yamlMaxDepth         = 10000
+	yamlMinExpandBudget  = 1 << 20
+	yamlExpandPerByteCap = 100
+)
+
+type yamlReader struct {
+	budget int // nodes left to visit; aliases count their whole expansion
+	active map[*yaml.Node]bool
+}
+
+func (yamlStore) Parse(data []byte) ([]Branch, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	r := &yamlReader{budget: max(yamlMinExpandBudget, yamlExpandPerByteCap*len(data)), active: map[*yaml.Node]bool{}}
+	var docs []Branch
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, yamlSyntaxError(err)
+		}
+		b, err := r.document(&doc)
+		if err != nil {
+			return nil, fmt.Errorf("yaml: document %d: %w", len(docs)+1, err)
+		}
+		docs = append(docs, b)
+	}
+	return docs, nil
+}
+
+// yamlSyntaxError keeps the library's message (which says "line N: ...") but drops anything
+// it quotes between backticks: a few messages quote the offending scalar, which may be secret.
+func yamlSyntaxError(err error) error {
+	msg := err.Error()
+	var out strings.Builder
+	for {
+		i := strings.IndexByte(msg, '`')
+		if i < 0 {
+			out.WriteString(msg)
+			break
+		}
+		out.WriteString(msg[:i])
+		j := strings.IndexByte(msg[i+1:], '`')
+		if j < 0 {
+			break
+		}
+		out.WriteString("(value hidden)")
+		msg = msg[i+1+j+1:]
+	}
+	s := out.String()
+	if !strings.HasPrefix(s, "yaml:") {
+		s = "yaml: " + s
+	}
+	return errors.New(s)
+}
+
+func (r *yamlReader) spend(n *yaml.Node) error {
+	r.budget--
+	if r.budget < 0 {
+		return fmt.Errorf("line %d: aliases expand to too many nodes", n.Line)
+	}
+	return nil
+}
+
+// yamlComments splits a node comment ("# a\n# b") into tree comments, dropping the leading
+// '#' of each line as sops does (blank lines are dropped).
+func yamlComments(c string, inline bool, add func(Comment)) {
+	if c == "" {
+		return
+	}
+	for _, line := range strings.Split(c, "\n") {
+		if line != "" {
+			add(Comment{Value: line[1:], Inline: inline})
+		}
+	}
+}
+
+func addToBranch(b *Branch) func(Comment) {
+	return func(c Comment) { *b = append(*b, Item{Key: c}) }
+}
+
+func addToList(l *[]any) func(Comment) {
+	return func(c Comment) { *l = append(*l, c) }
+}
+
+func (r *yamlReader) document(doc *yaml.Node) (Branch, error) {
+	b := Branch{}
+	if err := r.intoBranch(doc, &b, false, 0); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// intoBranch appends a document or mapping node's entries to b. commentsDone says whether
+// the caller already took n's own head and line comments.
+func (r *yamlReader) intoBranch(n *yaml.Node, b *Branch, commentsDone bool, depth int) error {
+	if depth > yamlMaxDepth {
+		return fmt.Errorf("line %d: nesting too deep", n.Line)
+	}
+	if err := r.spend(n); err != nil {
+		return err
+	}
+	add := addToBranch(b)
+	if !commentsDone {
+		yamlComments(n.HeadComment, false, add)
+		yamlComments(n.LineComment, false, add)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := r.intoBranch(c, b, false, depth+1); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		return fmt.Errorf("line %d: a YAML document that is a sequence is not supported (wrap it in a mapping)", n.Line)
+	case yaml.ScalarNode:
+		// "---" alone, or an explicit null, is an empty document.
+		if n.ShortTag() != "!!null" {
+			return fmt.Errorf("line %d: a YAML document that is a single value is not supported", n.Line)
+		}
+	case yaml.AliasNode:
+		if r.active[n.Alias] {
+			return fmt.Errorf("line %d: alias refers to itself", n.Line)
+		}
+		r.active[n.Alias] = true
+		err := r.intoBranch(n.Alias, b, false, depth+1)
+		delete(r.active, n.Alias)
+		if err != nil {
+			return err
+		}
+	case yaml.MappingNode:
+		if err := r.mappingEntries(n, b, depth); err != nil {
+			return err
+		}
+	}
+	if !commentsDone {
+		yamlComments(n.FootComment, false, add)
+	}
+	return nil
+}
+
+func (r *yamlReader) mappingEntries(n *yaml.Node, b *Branch, depth int) error {
+	add := addToBranch(b)
+	var seen map[any]int
+	if len(n.Content) > 2 {
+		seen = make(map[any]int, len(n.Content)/2)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		yamlComments(k.HeadComment, false, add)
+		yamlComments(k.LineComment, false, add)
+		scalarLike := v.Kind == yaml.ScalarNode || v.Kind == yaml.AliasNode
+		if scalarLike {
+			yamlComments(v.HeadComment, false, add)
+			yamlComments(v.LineComment, true, add)
+		}
+		key, err := r.key(k)
+		if err != nil {
+			return err
+		}
+		if seen != nil {
+			if line, dup := seen[key]; dup {
+				return fmt.Errorf("line %d: mapping key %s already defined at line %d", k.Line, describeKey(key), line)
+			}
+			seen[key] = k.Line
+		}
+		val, err := r.value(v, scalarLike, depth+1)
+		if err != nil {
+			return err
+		}
+		*b = append(*b, Item{Key: key, Value: val})
+		if scalarLike {
+			yamlComments(v.FootComment, false, add)
+		}
+		yamlComments(k.FootComment, false, add)
+	}
+	return nil
+}
+
+// describeKey names a key in an error; keys are not secret in sops files (they stay in clear).
+func describeKey(k any) string {
+	if s, ok := k.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%v", k)
+}
+
+func (r *yamlReader) key(k *yaml.Node) (any, error) {
+	for k.Kind == yaml.AliasNode {
+		if k.Alias == nil || r.active[k.Alias] {
+			return nil, fmt.Errorf("line %d: bad alias as mapping key", k.Line)
+		}
+		k = k.Alias
+	}
+	if k.Kind != yaml.ScalarNode {
+		return nil, fmt.Errorf("line %d: a mapping or sequence as mapping key is not supported", k.Line)
+	}
+	return yamlScalar(k)
+}
+
+// yamlScalar decodes a scalar as the library does into an interface{} (so that "1.0" is a
+// float, 2001-12-14 a time, and so on), with a fast path for the common plain string.
+func yamlScalar(n *yaml.Node) (any, error) {
+	if n.ShortTag() == "!!str" {
+		return n.Value, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, fmt.Errorf("line %d: cannot decode %s value", n.Line, n.ShortTag())
+	}
+	return v, nil
+}
+
+func (r *yamlReader) value(n *yaml.Node, commentsDone bool, depth int) (any, error) {
+	if depth > yamlMaxDepth {
+		return nil, fmt.Errorf("line %d: nesting too deep", n.Line)
+	}
+	if err := r.spend(n); err != nil {
+		return nil, err
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		list := []any{}
+		add := addToList(&list)
+		if !commentsDone {
+			yamlComments(n.HeadComment, false, add)
+			yamlComments(n.LineComment, false, add)
+		}
+		for _, e := range n.Content {
+			yamlComments(e.HeadComment, false, add)
+			yamlComments(e.LineComment, true, add)
+			v, err := r.value(e, true, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+			yamlComments(e.FootComment, false, add)
+		}
+		if !commentsDone {
+			yamlComments(n.FootComment, false, add)
+		}
+		if len(list) == 0 {
+			return []any(nil), nil
+		}
+		return list, nil
+	case yaml.MappingNode:
+		b := Branch{}
+		if err := r.intoBranch(n, &b, commentsDone, depth); err != nil {
+			return nil, err
+		}
+		return b, nil
+	case yaml.ScalarNode:
+		return yamlScalar(n)
+	case yaml.AliasNode:
+		if n.Alias == nil || r.active[n.Alias] {
+			return nil, fmt.Errorf("line %d: alias refers to itself", n.Line)
+		}
+		r.active[n.Alias] = true
+		v, err := r.value(n.Alias, false, depth+1)
+		delete(r.active, n.Alias)
+		return v, err
+	}
+	return nil, nil
+}
