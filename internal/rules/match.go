@@ -100,8 +100,10 @@ func (r *Rule) interpret() (*Result, error) {
 		return nil, fmt.Errorf("shamir_threshold %d is negative", r.ShamirThreshold)
 	}
 	if len(r.KeyGroups) > 0 {
-		// With key_groups, sops ignores the rule's top-level key lists.
-		res.Recipients.UseKeyGroups = true
+		// With key_groups, sops ignores the rule's top-level key lists. It writes the
+		// metadata as key_groups only when there is more than one group (one group is
+		// written as top-level lists), so UseKeyGroups follows that.
+		res.Recipients.UseKeyGroups = len(r.KeyGroups) > 1
 		for i, g := range r.KeyGroups {
 			kg, err := g.recipients()
 			if err != nil {

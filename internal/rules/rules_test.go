@@ -110,6 +110,12 @@ func TestForFile(t *testing.T) {
 				group([]string{r1}, nil), group([]string{r2, r3}, []string{fp}), group([]string{r3, r1}, nil)}},
 		},
 		{
+			name:   "one key group is written as top-level lists, like sops",
+			config: "creation_rules:\n  - key_groups:\n      - age: [" + r1 + "]\n",
+			file:   "a.yaml",
+			want:   sopsfile.Recipients{Groups: []sopsfile.KeyGroupRecipients{group([]string{r1}, nil)}},
+		},
+		{
 			name:   "options",
 			config: "creation_rules:\n  - age: " + r1 + "\n    encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n",
 			file:   "a.yaml",
