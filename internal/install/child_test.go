@@ -1,0 +1,3 @@
+package install
+
+func childMain() int { return 3 }

@@ -1,0 +1,252 @@
+package install
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// The primitives in this file never follow a symlink: every path is walked one component
+// at a time with O_NOFOLLOW relative to the previous directory's descriptor, so a symlink
+// planted by an unprivileged user anywhere on the way makes the operation fail instead of
+// redirecting it.
+
+// ErrSymlink is returned (wrapped) when a path component is a symlink where hush refuses
+// to follow one.
+var ErrSymlink = errors.New("refusing to follow a symlink")
+
+const dirOpenFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+
+// openDirNoFollow opens an absolute directory path without following any symlink.
+func openDirNoFollow(path string) (int, error) {
+	return walkDirs(path, false, 0, nil)
+}
+
+// mkdirAllNoFollow opens path, creating missing directories with mode perm (exactly, not
+// subject to umask) and owner (when own is non-nil), never following a symlink.
+func mkdirAllNoFollow(path string, perm uint32, own *[2]int) (int, error) {
+	return walkDirs(path, true, perm, own)
+}
+
+func walkDirs(path string, create bool, perm uint32, own *[2]int) (int, error) {
+	if !filepath.IsAbs(path) {
+		return -1, fmt.Errorf("%s: not an absolute path", path)
+	}
+	fd, err := unix.Open("/", dirOpenFlags, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open /: %w", err)
+	}
+	sofar := ""
+	for _, comp := range strings.Split(filepath.Clean(path), "/") {
+		if comp == "" {
+			continue
+		}
+		sofar += "/" + comp
+		next, err := openatDir(fd, comp)
+		if errors.Is(err, unix.ENOENT) && create {
+			next, err = mkdirat(fd, comp, perm, own)
+			if errors.Is(err, unix.EEXIST) { // lost a race with another creator: reopen
+				next, err = openatDir(fd, comp)
+			}
+		}
+		unix.Close(fd)
+		if err != nil {
+			return -1, fmt.Errorf("%s: %w", sofar, err)
+		}
+		fd = next
+	}
+	return fd, nil
+}
+
+// openatDir opens the directory name inside dirfd; a symlink gives ErrSymlink.
+func openatDir(dirfd int, name string) (int, error) {
+	fd, err := unix.Openat(dirfd, name, dirOpenFlags, 0)
+	if err == nil {
+		return fd, nil
+	}
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+		var st unix.Stat_t
+		if unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			return -1, ErrSymlink
+		}
+	}
+	return -1, err
+}
+
+// mkdirat creates name inside dirfd with mode 0, sets owner and then the exact mode on the
+// new directory's descriptor (so umask plays no part and the directory is never more open
+// than perm), and returns the descriptor.
+func mkdirat(dirfd int, name string, perm uint32, own *[2]int) (int, error) {
+	if err := unix.Mkdirat(dirfd, name, 0); err != nil {
+		return -1, err
+	}
+	fd, err := openatDir(dirfd, name)
+	if err != nil {
+		return -1, err
+	}
+	if own != nil {
+		if err := unix.Fchown(fd, own[0], own[1]); err != nil {
+			unix.Close(fd)
+			return -1, fmt.Errorf("chown %d:%d: %w", own[0], own[1], err)
+		}
+	}
+	if err := unix.Fchmod(fd, perm); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("chmod %o: %w", perm, err)
+	}
+	return fd, nil
+}
+
+// fileSpec says how a staged file is made.
+type fileSpec struct {
+	UID, GID int
+	Mode     uint32
+	Chown    bool // false in user mode: the file stays the caller's
+}
+
+// createFile creates name inside dirfd exclusively (never through a symlink, never over an
+// existing file) with mode 0, sets owner then mode on the descriptor, and only then writes
+// data. At no instant can anyone the final mode excludes open it: until the fchmod the
+// mode is 0000, and only root bypasses that.
+func createFile(dirfd int, name string, data []byte, spec fileSpec) error {
+	fd, err := unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	createStep("created", fd)
+	if spec.Chown {
+		if err := unix.Fchown(fd, spec.UID, spec.GID); err != nil {
+			return fmt.Errorf("chown %d:%d: %w", spec.UID, spec.GID, err)
+		}
+	}
+	createStep("owned", fd)
+	// fchmod after fchown: chown clears set-id bits, so the order keeps the exact mode.
+	if err := unix.Fchmod(fd, spec.Mode); err != nil {
+		return fmt.Errorf("chmod %o: %w", spec.Mode, err)
+	}
+	createStep("moded", fd)
+	for len(data) > 0 {
+		n, err := unix.Write(fd, data)
+		if err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return fmt.Errorf("write: %w", err)
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+// createStep lets tests observe a file between the steps of createFile (its mode must
+// never exceed the final one). A no-op outside tests.
+var createStep = func(step string, fd int) {}
+
+// readFileAt reads name inside dirfd without following a symlink (used to carry bytes from
+// the previous generation and to compare old and new contents).
+func readFileAt(dirfd int, name string) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	buf := make([]byte, 0, st.Size+1)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF || (err == nil && n == 0) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+	return buf, nil
+}
+
+// openParentNoFollow opens the parent of a relative slash path inside root (creating the
+// intermediate directories with perm/own when create is set) and returns its fd and the
+// base name.
+func openParentNoFollow(rootfd int, rel string, create bool, perm uint32, own *[2]int) (int, string, error) {
+	parts := strings.Split(rel, "/")
+	fd, err := unix.Dup(rootfd)
+	if err != nil {
+		return -1, "", err
+	}
+	for _, comp := range parts[:len(parts)-1] {
+		next, err := openatDir(fd, comp)
+		if errors.Is(err, unix.ENOENT) && create {
+			next, err = mkdirat(fd, comp, perm, own)
+		}
+		unix.Close(fd)
+		if err != nil {
+			return -1, "", fmt.Errorf("%s: %w", comp, err)
+		}
+		fd = next
+	}
+	return fd, parts[len(parts)-1], nil
+}
+
+// removeAllAt removes name inside dirfd recursively, never following symlinks (a symlink is
+// removed as an entry, its target is left alone).
+func removeAllAt(dirfd int, name string) error {
+	err := unix.Unlinkat(dirfd, name, 0)
+	if err == nil || errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if !errors.Is(err, unix.EISDIR) && !errors.Is(err, unix.EPERM) {
+		return err
+	}
+	fd, err := openatDir(dirfd, name)
+	if err != nil {
+		return err
+	}
+	d := os.NewFile(uintptr(fd), name)
+	names, rerr := d.Readdirnames(-1)
+	for _, n := range names {
+		if err := removeAllAt(fd, n); err != nil {
+			d.Close()
+			return fmt.Errorf("%s/%s: %w", name, n, err)
+		}
+	}
+	d.Close()
+	if rerr != nil {
+		return rerr
+	}
+	err = unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	return err
+}
+
+// readDirNames lists a directory by fd (the fd stays open).
+func readDirNames(dirfd int) ([]string, error) {
+	fd, err := unix.Dup(dirfd)
+	if err != nil {
+		return nil, err
+	}
+	d := os.NewFile(uintptr(fd), "dir")
+	defer d.Close()
+	if _, err := d.Seek(0, 0); err != nil {
+		return nil, err
+	}
+	return d.Readdirnames(-1)
+}
