@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -129,7 +130,8 @@ func newLazySSHIdentity(pub ssh.PublicKey, pemBytes []byte, source string, promp
 	default:
 		return nil, fmt.Errorf("%s: SSH key type %s cannot be an age identity (only ed25519 and RSA)", source, pub.Type())
 	}
-	return &lazySSHIdentity{pub: pub, tag: sshStanzaTag(pub), pem: pemBytes, source: source, prompt: prompt}, nil
+	// A copy: the caller wipes its buffer after parsing.
+	return &lazySSHIdentity{pub: pub, tag: sshStanzaTag(pub), pem: bytes.Clone(pemBytes), source: source, prompt: prompt}, nil
 }
 
 func (l *lazySSHIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
