@@ -1,9 +1,13 @@
 package manifest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 )
+
+// maxManifestSize bounds what Parse reads: a manifest of 10,000 secrets is ~5 MB.
+const maxManifestSize = 256 << 20
 
 // Load reads and parses the manifest at path.
 func Load(path string) (*Manifest, error) {
@@ -16,7 +20,47 @@ func Load(path string) (*Manifest, error) {
 
 // Parse parses a manifest, detecting whether it is hush's v1 format (a top-level "version")
 // or sops-nix's manifest.json, validates it completely and applies every default. path is
-// used in error messages only.
+// used in error messages only. On failure the error is an *Error listing every problem.
 func Parse(data []byte, path string) (*Manifest, error) {
-	return nil, fmt.Errorf("%s: manifest parsing not implemented yet", path)
+	var ps problems
+	fail := func(format string, args ...any) (*Manifest, error) {
+		ps.add("", "", format, args...)
+		return nil, ps.err(path)
+	}
+	if len(data) > maxManifestSize {
+		return fail("larger than %d bytes", maxManifestSize)
+	}
+	if !json.Valid(data) {
+		var v any
+		err := json.Unmarshal(data, &v)
+		if err == nil {
+			err = fmt.Errorf("invalid JSON")
+		}
+		return fail("invalid JSON: %s", syntaxError(data, err))
+	}
+	top, err := parseObject(data)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var m *Manifest
+	switch {
+	case top.has("version"):
+		m = readHush(top, &ps)
+	case looksLikeSopsNix(top):
+		m = readSopsNix(top, &ps)
+	default:
+		return fail("missing field \"version\": a hush manifest starts with {\"version\": 1, ...}; " +
+			"a sops-nix manifest.json has \"secretsMountPoint\"")
+	}
+	m.File = path
+	if len(ps.list) > 0 {
+		// Decoding failed somewhere: defaults and cross-checks on half-read entries would
+		// only add confusing follow-up messages.
+		return nil, ps.err(path)
+	}
+	m.resolve(&ps)
+	if err := ps.err(path); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -1,5 +1,7 @@
 package manifest
 
+import "github.com/hush-nix/hush/internal/template"
+
 // The Go types of manifest v1. They are the contract with internal/install: keep them stable;
 // docs/manifest.schema.json describes the same shape and schema_test.go checks the two agree.
 //
@@ -77,6 +79,9 @@ type Manifest struct {
 	Origin Origin `json:"-"`
 	// File is the path the manifest was read from (for error messages).
 	File string `json:"-"`
+
+	renderer *template.Renderer // built by Parse; see Renderer
+	byName   map[string]int     // secret name -> index, built on first use
 }
 
 // Logging selects informational log lines. Never secret values.
