@@ -156,6 +156,7 @@ func sameBytes(t *testing.T, what string, got, want []byte) {
 // storeFixtures are plaintext inputs per format; each is checked against sops.
 var storeFixtures = map[Format][]struct{ name, plain string }{
 	YAML: yamlFixtures,
+	JSON: jsonFixtures,
 }
 
 func TestStoresMatchSopsDecrypt(t *testing.T) {
