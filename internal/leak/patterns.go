@@ -75,6 +75,8 @@ type PatternSet struct {
 	matcher *Matcher
 	keys    [][]int // matcher key -> pattern indices with those exact bytes
 	sorted  [][]byte
+	first   [256]bool    // first bytes of patterns
+	pairs   [1024]uint64 // first two bytes of patterns, as a bitset
 }
 
 // NewPatternSet derives the patterns of secrets. It fails only on bad options.
@@ -285,6 +287,13 @@ func (ps *PatternSet) build() {
 		ps.keys[k] = append(ps.keys[k], i)
 	}
 	ps.matcher = NewMatcher(keys)
+	for _, k := range keys {
+		ps.first[k[0]] = true
+		if len(k) > 1 {
+			i := uint(k[0])<<8 | uint(k[1])
+			ps.pairs[i>>6] |= 1 << (i & 63)
+		}
+	}
 	ps.sorted = append([][]byte(nil), keys...)
 	sort.Slice(ps.sorted, func(i, j int) bool { return bytes.Compare(ps.sorted[i], ps.sorted[j]) < 0 })
 }
@@ -297,6 +306,15 @@ func (ps *PatternSet) Matcher() *Matcher { return ps.matcher }
 
 // KeyPatterns returns the patterns (indices into Patterns) that matcher key k stands for.
 func (ps *PatternSet) KeyPatterns(k int) []int { return ps.keys[k] }
+
+// mayStart is a quick filter for isProperPrefix on the first two bytes.
+func (ps *PatternSet) mayStart(b []byte) bool {
+	if len(b) == 1 {
+		return ps.first[b[0]]
+	}
+	i := uint(b[0])<<8 | uint(b[1])
+	return ps.pairs[i>>6]&(1<<(i&63)) != 0
+}
 
 // isProperPrefix reports whether b is a proper prefix of some pattern: more input could still
 // complete a match that starts with b.
