@@ -1,0 +1,274 @@
+package install
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrPartial is returned (wrapped) when keep-going installed a generation in which some
+// secrets failed; the CLI exits 2 for it.
+var ErrPartial = errors.New("some secrets could not be installed")
+
+// Engine runs installs. The zero value is usable: real keys, the system's accounts, NixOS's
+// /run/nixos lists.
+type Engine struct {
+	// NewDecrypter loads identities once per run; nil means the real one (NewDecrypter).
+	NewDecrypter func(Identities) (Decrypter, error)
+	Accounts     Accounts // nil: SystemAccounts
+	// IgnorePasswd resolves nothing: every file is root:root (sops-nix -ignore-passwd).
+	IgnorePasswd bool
+	DryRun       bool
+	// Systemd restarts units with systemctl instead of writing switch-to-configuration's
+	// lists; Systemctl runs it (nil: the real systemctl).
+	Systemd   bool
+	Systemctl func(verb string, units []string) error
+	// NixosRunDir holds activation-{restart,reload}-list (default /run/nixos); the lists are
+	// only appended to when the directory exists, as switch-to-configuration creates it.
+	NixosRunDir string
+	Manifest    string       // recorded in the status, for hush status
+	Log         *slog.Logger // progress and errors: names only, never values
+	Now         func() time.Time
+	// Fault is a test hook called at every step that changes the filesystem; the crash
+	// tests make it SIGKILL the process at the n-th call. Nil in production.
+	Fault func(point string)
+}
+
+// Result is what an install did, by name only.
+type Result struct {
+	Generation int
+	Unchanged  bool // nothing changed: no new generation, nothing decrypted
+	Added      []string
+	Changed    []string
+	Removed    []string
+	Restart    []string
+	Reload     []string
+	Decrypted  int // source files decrypted this run
+	Secrets    []SecretStatus
+}
+
+// Failed lists the entries that are not ok.
+func (r *Result) Failed() []SecretStatus {
+	var out []SecretStatus
+	for _, s := range r.Secrets {
+		if s.State != StateOK {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (e *Engine) fault(point string) {
+	if e.Fault != nil {
+		e.Fault(point)
+	}
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log != nil {
+		return e.Log
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now().UTC()
+}
+
+// Install runs plan -> decrypt -> stage -> switch -> report -> prune for cfg. The returned
+// error wraps ErrPartial when keep-going installed a generation with failures; any other
+// error means the visible secrets did not change.
+func (e *Engine) Install(cfg *Config) (*Result, error) {
+	if err := validateConfig(cfg); err != nil {
+		return nil, err
+	}
+	accounts := e.Accounts
+	if accounts == nil {
+		accounts = SystemAccounts{}
+	}
+	p, err := e.plan(cfg, accounts)
+	if err != nil {
+		return nil, err
+	}
+	p.checkLinks()
+	release, err := acquireLock(cfg.MountPoint)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if !e.DryRun {
+		if cfg.UserMode {
+			fd, err := mkdirAllNoFollow(cfg.MountPoint, 0o751, nil)
+			if err != nil {
+				return nil, fmt.Errorf("mount point: %w", err)
+			}
+			unix.Close(fd)
+		} else if err := ensureRAMFS(cfg.MountPoint, cfg.UseTmpfs, p.keysGID); err != nil {
+			return nil, err
+		}
+	}
+	prev, err := openPrevious(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer prev.close()
+
+	readSources(p.files)
+	var dec Decrypter
+	newDec := e.NewDecrypter
+	if newDec == nil {
+		newDec = NewDecrypter
+	}
+	dec, decErr := newDec(cfg.Identities)
+	var identities []string
+	if decErr == nil {
+		identities = dec.Describe()
+	}
+	digest := p.inputDigest(identities, e)
+	if !e.DryRun && prev.status != nil && prev.status.InputDigest == digest && prev.allOK() {
+		return e.unchanged(cfg, p, prev)
+	}
+
+	p.decide(prev)
+	decryptSources(p.files, dec, decErr)
+	p.collect(prev, e.log())
+	if cfg.Strict {
+		if failed := p.failures(); len(failed) > 0 {
+			return &Result{Secrets: p.statuses(e.now(), prev)}, fmt.Errorf("strict failure policy: nothing installed: %w", errors.Join(failed...))
+		}
+	}
+	res := p.report(prev)
+	res.Decrypted = p.decrypted()
+	now := e.now()
+	res.Secrets = p.statuses(now, prev)
+	if e.DryRun {
+		return res, p.partialErr()
+	}
+
+	gen, err := e.stage(cfg, p, prev, res, digest, identities, now)
+	if err != nil {
+		return nil, err
+	}
+	res.Generation = gen
+	if err := e.switchTo(cfg, p, prev, gen); err != nil {
+		return nil, err
+	}
+	if err := e.finishReport(cfg, gen, prev.existed, res.Restart, res.Reload); err != nil {
+		return res, err
+	}
+	if err := e.prune(cfg, gen); err != nil {
+		return res, err
+	}
+	return res, p.partialErr()
+}
+
+// unchanged handles a re-activation whose inputs equal the current generation's: nothing
+// is decrypted and the generation stays; only custom links are repaired and a report that
+// a crash interrupted is finished.
+func (e *Engine) unchanged(cfg *Config, p *plan, prev *previous) (*Result, error) {
+	res := &Result{Generation: prev.gen, Unchanged: true, Secrets: prev.status.Secrets}
+	if err := e.linkPaths(cfg, p, prev); err != nil {
+		return res, err
+	}
+	if err := e.resumeReport(cfg, prev); err != nil {
+		return res, err
+	}
+	// A run killed after its switch may not have pruned.
+	return res, e.prune(cfg, prev.gen)
+}
+
+// previous is the generation the symlink pointed at when the run began.
+type previous struct {
+	existed bool // the symlink existed (not first boot)
+	gen     int  // 0 when none of ours
+	fd      int  // directory fd, -1 when none
+	status  *Status
+	byName  map[string]*SecretStatus
+}
+
+func (p *previous) close() {
+	if p.fd >= 0 {
+		unix.Close(p.fd)
+	}
+}
+
+func (p *previous) allOK() bool {
+	for _, s := range p.status.Secrets {
+		if s.State != StateOK {
+			return false
+		}
+	}
+	return true
+}
+
+func openPrevious(cfg *Config) (*previous, error) {
+	prev := &previous{fd: -1, byName: map[string]*SecretStatus{}}
+	target, err := os.Readlink(cfg.Symlink)
+	if err != nil {
+		if _, lerr := os.Lstat(cfg.Symlink); lerr == nil {
+			return nil, fmt.Errorf("%s exists and is not a symlink: move it away (hush never deletes it)", cfg.Symlink)
+		}
+		return prev, nil
+	}
+	prev.existed = true
+	if filepath.Dir(target) != filepath.Clean(cfg.MountPoint) {
+		return prev, nil
+	}
+	n, ok := generationNumber(filepath.Base(target))
+	if !ok {
+		return prev, nil
+	}
+	fd, err := openDirNoFollow(target)
+	if err != nil {
+		return prev, nil // dangling: treat as no previous generation
+	}
+	prev.gen, prev.fd = n, fd
+	if st, err := readStatusAt(fd); err == nil {
+		prev.status = st
+		for i := range st.Secrets {
+			s := &st.Secrets[i]
+			prev.byName[s.relName()] = s
+		}
+	}
+	return prev, nil
+}
+
+// readPrev returns the previous generation's bytes for a relative name, or nil.
+func (p *previous) read(rel string) ([]byte, bool) {
+	if p.fd < 0 {
+		return nil, false
+	}
+	dfd, base, err := openParentNoFollow(p.fd, rel, false, 0, nil)
+	if err != nil {
+		return nil, false
+	}
+	defer unix.Close(dfd)
+	b, err := readFileAt(dfd, base)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+func sortedUnique(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,117 @@
+package install
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+)
+
+// sourceFile is one source file of the plan: read once, hashed once, decrypted at most once.
+type sourceFile struct {
+	path    string
+	kind    SourceKind
+	format  string
+	data    []byte
+	digest  string // hex sha256 of data: identifies the ciphertext, reveals nothing
+	readErr error
+	opened  Opened
+	openErr error
+	need    bool // some secret of this file must be decrypted this run
+}
+
+// readSources reads and hashes every distinct source file, in parallel. A full SHA-256 is
+// used rather than (size, mtime, inode): files in the Nix store all carry mtime 1 and a
+// rebuilt file can reuse an inode, so metadata cannot prove two ciphertexts equal, and
+// hashing a thousand small files costs a few milliseconds.
+func readSources(files []*sourceFile) {
+	parallel(len(files), func(i int) {
+		f := files[i]
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			f.readErr = fmt.Errorf("reading %s: %w", f.path, err)
+			return
+		}
+		sum := sha256.Sum256(data)
+		f.data, f.digest = data, hex.EncodeToString(sum[:])
+	})
+}
+
+// decryptSources opens (decrypts) every file that is needed, each once, files in parallel.
+func decryptSources(files []*sourceFile, dec Decrypter, decErr error) {
+	var todo []*sourceFile
+	for _, f := range files {
+		if f.need && f.readErr == nil {
+			todo = append(todo, f)
+		}
+	}
+	parallel(len(todo), func(i int) {
+		f := todo[i]
+		if decErr != nil {
+			f.openErr = decErr
+			return
+		}
+		f.opened, f.openErr = dec.Open(f.kind, f.path, f.format, f.data)
+	})
+}
+
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// hashJSON is the hex sha256 of v's JSON encoding (used for content keys and the digest).
+func hashJSON(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// contentKey identifies what a secret's bytes are made from: which ciphertext and which
+// key in it. Equal keys mean equal bytes, so the old generation's file can be carried over
+// without decrypting.
+func contentKey(s *Secret, fileDigest string) string {
+	return hashJSON([]any{"secret", string(s.Kind), s.Format, fileDigest, fmt.Sprint(s.Key)})
+}
+
+// templateKey identifies a rendered template: its text and the content keys of the
+// secrets it uses.
+func templateKey(text []byte, refs []string, secretKeys map[string]string) string {
+	parts := []any{"template", string(text)}
+	for _, name := range refs {
+		parts = append(parts, name, secretKeys[name])
+	}
+	return hashJSON(parts)
+}
