@@ -20,5 +20,6 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: false,
 		Setup:               scriptSetup,
 		Cmds:                scriptCmds,
+		Condition:           scriptCondition,
 	})
 }
