@@ -12,6 +12,8 @@ import (
 
 var errTODO = errors.New("sopsfile: not implemented yet")
 
+var _ = errTODO
+
 // AgeKey is one age master key entry of the metadata.
 type AgeKey struct {
 	Recipient string
@@ -65,13 +67,26 @@ type File struct {
 	Docs    []Branch
 	Meta    Metadata
 	DataKey []byte
+
+	// What Decrypt read (or the last Encrypt wrote), to keep unchanged values' ciphertexts
+	// and, when nothing changed, lastmodified and the MAC. orig is the caller's slice: it is
+	// ciphertext, and it must not be modified while the File is in use.
+	orig     []byte
+	origKey  []byte
+	origMeta Metadata
+	// shares are the Shamir shares known for the data key (group index -> share), so Rewrap
+	// can keep groups it cannot re-wrap; nil without key groups.
+	shares map[int][]byte
 }
 
 // Decrypt parses an encrypted file in the given format, unwraps the data key with ids,
 // decrypts every value and verifies the MAC. Errors name path and, where relevant, the key
 // path; a wrong key lists the file's recipients and ids.Describe().
 func Decrypt(path string, data []byte, format Format, ids *keys.Set) (*File, error) {
-	return nil, errTODO
+	if ids == nil {
+		return decryptFile(path, data, format, nil)
+	}
+	return decryptFile(path, data, format, ids)
 }
 
 // Recipients says who a new file, or updatekeys, encrypts the data key to.
@@ -102,37 +117,40 @@ type EncryptionRules struct {
 
 // New makes a File from plaintext docs: a new random data key wrapped for r.
 func New(path string, format Format, docs []Branch, r Recipients, rules EncryptionRules) (*File, error) {
-	return nil, errTODO
+	return newFile(path, format, docs, r, rules, defaultWrapper)
 }
 
 // ParsePlain parses plaintext input in a format (for encrypt and edit).
-func ParsePlain(data []byte, format Format) ([]Branch, error) { return nil, errTODO }
+func ParsePlain(data []byte, format Format) ([]Branch, error) { return parsePlain(data, format) }
 
 // Encrypt serialises f encrypted: lastmodified set now, MAC recomputed. A value whose
 // plaintext is unchanged since Decrypt keeps its exact ciphertext, so diffs stay small.
-func (f *File) Encrypt() ([]byte, error) { return nil, errTODO }
+// When nothing at all changed (documents, metadata, data key), lastmodified and the MAC are
+// kept too, so the output is byte-identical to the store's re-emission of the input (for a
+// file sops wrote: the input itself). See encrypt.go.
+func (f *File) Encrypt() ([]byte, error) { return f.encrypt() }
 
 // Plaintext emits the decrypted documents in a format (sops decrypt's output, byte for byte).
-func (f *File) Plaintext(format Format) ([]byte, error) { return nil, errTODO }
+func (f *File) Plaintext(format Format) ([]byte, error) { return f.plaintext(format) }
 
 // KeyPath is a parsed '["a"]["b"][0]': elements are string (map key) or int (list index).
 type KeyPath []any
 
 // ParseKeyPath parses sops' --extract syntax.
-func ParseKeyPath(s string) (KeyPath, error) { return nil, errTODO }
+func ParseKeyPath(s string) (KeyPath, error) { return parseKeyPath(s) }
 
 // Lookup returns the value at a key path in the first document.
-func (f *File) Lookup(p KeyPath) (any, error) { return nil, errTODO }
+func (f *File) Lookup(p KeyPath) (any, error) { return f.lookup(p) }
 
 // Set replaces or adds the value at p (creating maps on the way); Unset removes it.
-func (f *File) Set(p KeyPath, v any) error { return errTODO }
-func (f *File) Unset(p KeyPath) error      { return errTODO }
+func (f *File) Set(p KeyPath, v any) error { return f.set(p, v) }
+func (f *File) Unset(p KeyPath) error      { return f.unset(p) }
 
 // Rewrap wraps the current data key for r (updatekeys), keeping values untouched.
-func (f *File) Rewrap(r Recipients) error { return errTODO }
+func (f *File) Rewrap(r Recipients) error { return f.rewrap(r, defaultWrapper) }
 
 // Rotate replaces the data key (values are re-encrypted by the next Encrypt).
-func (f *File) Rotate(r Recipients) error { return errTODO }
+func (f *File) Rotate(r Recipients) error { return f.rotate(r, defaultWrapper) }
 
 // IsAgeFile reports whether data is a whole-file age file (armored or binary), agenix style.
 func IsAgeFile(data []byte) bool { return false }

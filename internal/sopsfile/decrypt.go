@@ -1,0 +1,136 @@
+package sopsfile
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Decrypting a whole file: parse with the store, take the "sops" section out, recover the data
+// key, then one walk over the documents that decrypts every value in place and feeds the MAC.
+
+const metadataKey = "sops"
+
+// splitMetadata removes the "sops" entries from every document and returns the first
+// document's (sops ignores the others', which it wrote as copies).
+func splitMetadata(docs []Branch) ([]Branch, Branch, error) {
+	var meta Branch
+	found := false
+	for di, d := range docs {
+		out := d[:0:0]
+		for _, it := range d {
+			if k, ok := it.Key.(string); ok && k == metadataKey {
+				if di == 0 {
+					if found {
+						return nil, nil, errors.New(`duplicate "sops" entry`)
+					}
+					b, ok := it.Value.(Branch)
+					if !ok {
+						return nil, nil, fmt.Errorf(`the "sops" entry is %s, not a mapping`, typeName(it.Value))
+					}
+					meta, found = b, true
+				}
+				continue
+			}
+			out = append(out, it)
+		}
+		docs[di] = out
+	}
+	if !found {
+		return nil, nil, errors.New(`no "sops" metadata: the file is not encrypted with sops (or the wrong --input-type was given)`)
+	}
+	return docs, meta, nil
+}
+
+func decryptFile(path string, data []byte, format Format, ids unwrapper) (*File, error) {
+	if ids == nil {
+		return nil, fmt.Errorf("%s: no identities given", path)
+	}
+	docs, meta, err := parseEncrypted(data, format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	rk, err := recoverDataKey(&meta, ids)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := decryptDocs(docs, &meta, rk.key); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &File{
+		Path: path, Format: format, Docs: docs, Meta: meta, DataKey: rk.key,
+		orig: data, origKey: rk.key, origMeta: cloneMeta(meta), shares: rk.shares,
+	}, nil
+}
+
+// parseEncrypted parses an encrypted file into its (still encrypted) documents and metadata.
+func parseEncrypted(data []byte, format Format) ([]Branch, Metadata, error) {
+	st, err := StoreFor(format)
+	if err != nil {
+		return nil, Metadata{}, err
+	}
+	docs, err := st.Parse(data)
+	if err != nil {
+		return nil, Metadata{}, err
+	}
+	docs, mb, err := splitMetadata(docs)
+	if err != nil {
+		return nil, Metadata{}, err
+	}
+	meta, err := ParseMetadata(mb)
+	if err != nil {
+		return nil, Metadata{}, err
+	}
+	return docs, meta, nil
+}
+
+// decryptDocs decrypts docs in place and verifies the MAC.
+func decryptDocs(docs []Branch, meta *Metadata, key []byte) error {
+	c, err := newValueCipher(key)
+	if err != nil {
+		return err
+	}
+	defer c.wipe()
+	mac := newMACHasher(meta.MACOnlyEncrypted)
+	defer mac.wipe()
+	w := &walker{rules: compileRules(meta)}
+	w.leaf = func(v any, ad []byte, enc bool) (any, error) {
+		out := v
+		if enc {
+			switch x := v.(type) {
+			case Comment:
+				r, err := c.decryptValue(x.Value, ad)
+				if err == nil {
+					out = r
+				} // else: a comment written in clear by an older sops; keep it, as sops does
+			case string:
+				r, err := c.decryptValue(x, ad)
+				if err != nil {
+					return nil, fmt.Errorf("cannot decrypt value: %w", err)
+				}
+				out = r
+			default:
+				return nil, fmt.Errorf("value should be encrypted but is %s in clear (the encryption rules in the metadata were changed?)", typeName(v))
+			}
+		}
+		if err := mac.add(out, enc); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	for i, d := range docs {
+		nd, err := w.walkDoc(d)
+		if err != nil {
+			if len(docs) > 1 {
+				return fmt.Errorf("document %d: %w", i+1, err)
+			}
+			return err
+		}
+		docs[i] = nd
+	}
+	return checkMAC(c, meta, mac.sum())
+}
+
+func cloneMeta(m Metadata) Metadata {
+	m.KeyGroups = append([]KeyGroup(nil), m.KeyGroups...)
+	return m
+}
