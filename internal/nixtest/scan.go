@@ -57,7 +57,7 @@ func Scan(t testing.TB, env []string, args ...string) ScanResult {
 func RequireScan(t testing.TB) {
 	t.Helper()
 	out, err := exec.Command(Hush(t), "scan", "--help").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "scan") {
+	if err != nil || !strings.Contains(string(out), "hush scan") {
 		if os.Getenv("HUSH_REQUIRE_ALL") == "1" {
 			t.Fatalf("hush scan is not available: %v", err)
 		}
