@@ -24,13 +24,26 @@ var ErrNoTTY = errors.New("no terminal (/dev/tty) to ask on")
 // interleave on the screen.
 var ttyMu sync.Mutex
 
+// openTTY opens the controlling terminal, unless $HUSH_NO_TTY=1 forbids asking (scripts,
+// CI, tests run from a terminal that must not block).
+func openTTY(flag int) (*os.File, error) {
+	if os.Getenv("HUSH_NO_TTY") == "1" {
+		return nil, fmt.Errorf("%w ($HUSH_NO_TTY=1)", ErrNoTTY)
+	}
+	tty, err := os.OpenFile("/dev/tty", flag, 0)
+	if err != nil {
+		return nil, ErrNoTTY
+	}
+	return tty, nil
+}
+
 // ttyPassphrase reads a secret from /dev/tty without echo.
 func ttyPassphrase(description string) ([]byte, error) {
 	ttyMu.Lock()
 	defer ttyMu.Unlock()
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	tty, err := openTTY(os.O_RDWR)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w (use an unencrypted key, or run interactively)", description, ErrNoTTY)
+		return nil, fmt.Errorf("%s: %w (use an unencrypted key, or run interactively)", description, err)
 	}
 	defer tty.Close()
 	fmt.Fprintf(tty, "%s: ", description)
@@ -45,9 +58,9 @@ func ttyPassphrase(description string) ([]byte, error) {
 func ttyLine(prompt string) (string, error) {
 	ttyMu.Lock()
 	defer ttyMu.Unlock()
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	tty, err := openTTY(os.O_RDWR)
 	if err != nil {
-		return "", ErrNoTTY
+		return "", err
 	}
 	defer tty.Close()
 	fmt.Fprintf(tty, "%s ", prompt)
@@ -61,7 +74,7 @@ func ttyLine(prompt string) (string, error) {
 func ttyMessage(format string, args ...any) {
 	ttyMu.Lock()
 	defer ttyMu.Unlock()
-	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+	if tty, err := openTTY(os.O_WRONLY); err == nil {
 		fmt.Fprintf(tty, format+"\n", args...)
 		tty.Close()
 		return

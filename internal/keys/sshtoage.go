@@ -22,9 +22,9 @@ var ErrNotEd25519 = errors.New("only ssh-ed25519 keys convert to age X25519 keys
 
 // SSHPublicKey is one converted line of an authorized_keys, known_hosts or ssh-keyscan file.
 type SSHPublicKey struct {
-	Type      string // "ssh-ed25519"
-	Comment   string // authorized_keys comment or known_hosts host names
-	Recipient string // age1...
+	Type      string `json:"type"`      // "ssh-ed25519"
+	Comment   string `json:"comment"`   // authorized_keys comment or known_hosts host names
+	Recipient string `json:"recipient"` // age1...
 }
 
 func sshToAgeRecipient(authorizedKey []byte) (string, error) {
@@ -69,16 +69,20 @@ func SSHToAgeRecipients(data []byte) ([]SSHPublicKey, error) {
 	return out, nil
 }
 
-// parseSSHPublicLine reads an authorized_keys line, else a known_hosts line.
+// parseSSHPublicLine reads an authorized_keys line or a known_hosts line. A line that starts
+// with a key type is an authorized_keys line (as ssh-to-age decides); otherwise known_hosts
+// is tried first, as its host field would pass for authorized_keys options.
 func parseSSHPublicLine(line []byte) (ssh.PublicKey, string, error) {
+	startsWithType := bytes.HasPrefix(line, []byte("ssh-")) || bytes.HasPrefix(line, []byte("ecdsa-")) || bytes.HasPrefix(line, []byte("sk-"))
+	if !startsWithType {
+		if _, hosts, pk, _, _, err := ssh.ParseKnownHosts(line); err == nil {
+			return pk, strings.Join(hosts, ","), nil
+		}
+	}
 	if pk, comment, _, _, err := ssh.ParseAuthorizedKey(line); err == nil {
 		return pk, comment, nil
 	}
-	_, hosts, pk, _, _, err := ssh.ParseKnownHosts(line)
-	if err != nil {
-		return nil, "", fmt.Errorf("not an SSH public key (authorized_keys or known_hosts line)")
-	}
-	return pk, strings.Join(hosts, ","), nil
+	return nil, "", fmt.Errorf("not an SSH public key (authorized_keys or known_hosts line)")
 }
 
 func ed25519SSHToRecipient(pk ssh.PublicKey) (string, error) {
