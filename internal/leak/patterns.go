@@ -137,12 +137,16 @@ func NewPatternSet(secrets []Secret, opts Options) (*PatternSet, error) {
 			add(EncPercent, percentEncode(v, false))
 			add(EncPercentQuery, percentEncode(v, true))
 		}
+		// The .drv form first: where the escaped forms coincide, a finding in a .drv file
+		// is then named for what it is.
+		if on("nix") {
+			add(EncATerm, atermEscape(v))
+		}
 		if on("json") && utf8.Valid(v) {
 			add(EncJSON, jsonEscape(v))
 		}
 		if on("nix") {
 			add(EncNix, nixEscape(v))
-			add(EncATerm, atermEscape(v))
 		}
 		if on("lines") && bytes.IndexByte(v, '\n') >= 0 {
 			for i, line := range bytes.Split(v, []byte("\n")) {
