@@ -46,9 +46,15 @@ func externalTool(env, name string) string {
 // scriptCondition adds [sops] and [age]: the real sops CLI ($HUSH_SOPS or $PATH) and
 // Debian's age CLI. Under HUSH_REQUIRE_ALL=1 a missing tool fails the script instead of
 // skipping it, so CI cannot go green by skipping the interop checks.
+//
+// [tmpondisk] holds when the scripts' work directories (under os.TempDir) are on a
+// persistent filesystem, so that edit's refusal of a disk temp dir can be shown there.
 func scriptCondition(cond string) (bool, error) {
 	var env, name string
 	switch cond {
+	case "tmpondisk":
+		ram, err := onRAM(os.TempDir())
+		return err == nil && !ram, err
 	case "sops":
 		env, name = "HUSH_SOPS", "sops"
 	case "age":
