@@ -155,10 +155,10 @@ func sameBytes(t *testing.T, what string, got, want []byte) {
 
 // storeFixtures are plaintext inputs per format; each is checked against sops.
 var storeFixtures = map[Format][]struct{ name, plain string }{
-	YAML: yamlFixtures,
-	JSON: jsonFixtures,
+	YAML:   yamlFixtures,
+	JSON:   jsonFixtures,
 	Dotenv: dotenvFixtures,
-	INI: iniFixtures,
+	INI:    iniFixtures,
 }
 
 func TestStoresMatchSopsDecrypt(t *testing.T) {
