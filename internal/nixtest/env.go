@@ -173,7 +173,19 @@ func (e *Env) deleteOwnPaths() {
 	if len(paths) == 0 {
 		return
 	}
-	r := e.Run(nil, "nix-store", append([]string{"--delete"}, paths...)...)
+	var valid []string
+	for _, p := range paths {
+		if e.Run(nil, "nix-store", "--check-validity", p).Err == nil {
+			valid = append(valid, p)
+		} else {
+			// Left behind by a failed build and never registered: not Nix's any more.
+			os.RemoveAll(p)
+		}
+	}
+	if len(valid) == 0 {
+		return
+	}
+	r := e.Run(nil, "nix-store", append([]string{"--delete"}, valid...)...)
 	if r.Err != nil {
 		e.t.Logf("cleanup: nix-store --delete: %v: %s", r.Err, lastLine(r.Stderr))
 	}

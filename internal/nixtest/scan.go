@@ -13,12 +13,13 @@ import (
 
 // Finding is one leak as `hush scan --json` reports it (decoded leniently, so that the test
 // states what it needs and not how the scan package spells every field).
+// internal/leak's Report writes {"findings":[{"path","secret","encoding","location",...}]}.
 type Finding struct {
-	Secret    string `json:"secret"`
-	Encoding  string `json:"encoding"`
-	File      string `json:"file"`
-	Attribute string `json:"attribute"`
-	Offset    int64  `json:"offset"`
+	Secret    string // "secret"
+	Encoding  string // "encoding"
+	File      string // "path"
+	Attribute string // "location", e.g. `attribute "curlOpts"` for a .drv
+	Offset    int64  // "offset"
 }
 
 // ScanResult is a finished `hush scan`.
@@ -119,8 +120,8 @@ func decodeFindings(b []byte) ([]Finding, error) {
 		var f Finding
 		f.Secret = str(m, "secret", "name", "secret_name", "secretName")
 		f.Encoding = str(m, "encoding", "form", "enc")
-		f.File = str(m, "file", "path")
-		f.Attribute = str(m, "attribute", "attr", "field", "drv_attribute", "drvAttribute")
+		f.File = str(m, "path", "file")
+		f.Attribute = str(m, "attribute", "location", "attr", "field")
 		if v, ok := pick(m, "offset"); ok {
 			if n, ok := v.(float64); ok {
 				f.Offset = int64(n)
