@@ -20,6 +20,9 @@ func (e *Engine) finishReport(cfg *Config, gen int, existed bool, restart, reloa
 	if !existed || len(restart)+len(reload) == 0 {
 		return nil
 	}
+	if cfg.UserMode && !e.Systemd {
+		return nil // switch-to-configuration's lists are the system's (sops-nix skips them too)
+	}
 	if e.Systemd {
 		run := e.Systemctl
 		if run == nil {
