@@ -152,10 +152,4 @@ func (f *File) Rewrap(r Recipients) error { return f.rewrap(r, defaultWrapper) }
 // Rotate replaces the data key (values are re-encrypted by the next Encrypt).
 func (f *File) Rotate(r Recipients) error { return f.rotate(r, defaultWrapper) }
 
-// IsAgeFile reports whether data is a whole-file age file (armored or binary), agenix style.
-func IsAgeFile(data []byte) bool { return false }
-
-// DecryptAgeFile decrypts a whole-file age file.
-func DecryptAgeFile(path string, data []byte, ids *keys.Set) ([]byte, error) {
-	return nil, errTODO
-}
+// IsAgeFile and DecryptAgeFile (whole-file age files, agenix style) are in agefile.go.
