@@ -19,6 +19,7 @@
 
 let
   check = import ./checks.nix;
+  checkedUrl = check.url "fetchurlWithCredentialFile" url;
   curlBin = if builtins.typeOf curl == "string" && !(builtins.hasContext curl) then curl else "${curl}/bin/curl";
   auth = {
     netrc = ''--netrc-file "$credentialFile"'';
@@ -28,9 +29,9 @@ in
 if !(builtins.hasAttr kind auth) then
   throw "hush fetchurlWithCredentialFile: kind must be \"netrc\" or \"header\", not \"${kind}\""
 else
-  import ./private-fixed-output.nix {
+  builtins.seq checkedUrl (import ./private-fixed-output.nix {
     inherit name credentialFile system;
-    env = env // { url = check.url "fetchurlWithCredentialFile" url; };
+    env = env // { url = checkedUrl; };
     outputHash = hash;
     outputHashAlgo = if builtins.match "[a-z0-9]+-.*" hash != null then "" else "sha256";
     outputHashMode = if executable then "recursive" else "flat";
@@ -39,4 +40,4 @@ else
     '' + (if executable then ''
       chmod +x "$out"
     '' else "");
-  }
+  })

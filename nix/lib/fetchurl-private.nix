@@ -20,6 +20,7 @@
 
 let
   check = import ./checks.nix;
+  checkedUrl = check.url "fetchurlPrivate" url;
   # Arguments that would put a credential into the .drv, with what to do instead.
   refused = {
     curlOpts = "builtin fetchurl takes no curl options; put the credential in the netrc file (hush nix-config --netrc-file)";
@@ -42,7 +43,8 @@ else if unknown != [ ] then
 else if hash == "" && sha256 == "" then
   throw "hush fetchurlPrivate: ${name}: give `hash` (or `sha256`): a private fetch must be fixed-output"
 else
-  import <nix/fetchurl.nix> ({
-    url = check.url "fetchurlPrivate" url;
+  # seq: the check fires as soon as the result is looked at, not only when it is built.
+  builtins.seq checkedUrl (import <nix/fetchurl.nix> ({
+    url = checkedUrl;
     inherit name executable unpack;
-  } // (if hash != "" then { inherit hash; } else { inherit sha256; }))
+  } // (if hash != "" then { inherit hash; } else { inherit sha256; })))

@@ -44,10 +44,11 @@ if outputHash == "" then
 else if builtins.hasAttr "credential" env || builtins.hasAttr "credentialFile" env then
   throw "hush privateFixedOutput: ${name}: env must not set credential/credentialFile"
 else
-  derivation (env // {
+  # seq: the check fires as soon as the result is looked at, not only when it is built.
+  builtins.seq file (derivation (env // {
     inherit name system builder outputHash outputHashAlgo outputHashMode;
     credentialFile = file;
     args = [ "-c" (preamble + script) ];
     PATH = if binDirs == [ ] then "/path-not-set" else builtins.concatStringsSep ":" binDirs;
     preferLocalBuild = true;
-  })
+  }))
