@@ -57,6 +57,10 @@ type Metadata struct {
 	EncryptedCommentRegex   string
 	MACOnlyEncrypted        bool
 	Version                 string
+
+	// suffixDefaulted: the file named no suffix/regex option and UnencryptedSuffix holds sops'
+	// default; it is then not written back (sops writes none for binary files).
+	suffixDefaulted bool
 }
 
 // File is a decrypted sops file: plaintext documents, metadata and the data key. Keep it in

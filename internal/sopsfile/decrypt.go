@@ -103,6 +103,9 @@ func decryptDocs(docs []Branch, meta *Metadata, key []byte) error {
 					out = r
 				} // else: a comment written in clear by an older sops; keep it, as sops does
 			case string:
+				if x != "" && !isEncrypted(x) {
+					return nil, errors.New("value should be encrypted but is a string in clear (the encryption rules in the metadata were changed?)")
+				}
 				r, err := c.decryptValue(x, ad)
 				if err != nil {
 					return nil, fmt.Errorf("cannot decrypt value: %w", err)

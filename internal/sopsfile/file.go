@@ -17,7 +17,7 @@ func parsePlain(data []byte, format Format) ([]Branch, error) {
 	return st.Parse(data)
 }
 
-func rulesMetadata(rules EncryptionRules) Metadata {
+func rulesMetadata(rules EncryptionRules, defaultSuffix bool) Metadata {
 	m := Metadata{
 		UnencryptedSuffix:       rules.UnencryptedSuffix,
 		EncryptedSuffix:         rules.EncryptedSuffix,
@@ -28,7 +28,7 @@ func rulesMetadata(rules EncryptionRules) Metadata {
 		MACOnlyEncrypted:        rules.MACOnlyEncrypted,
 		Version:                 SopsVersion,
 	}
-	if m.UnencryptedSuffix == "" && m.EncryptedSuffix == "" && m.UnencryptedRegex == "" &&
+	if defaultSuffix && m.UnencryptedSuffix == "" && m.EncryptedSuffix == "" && m.UnencryptedRegex == "" &&
 		m.EncryptedRegex == "" && m.UnencryptedCommentRegex == "" && m.EncryptedCommentRegex == "" {
 		m.UnencryptedSuffix = DefaultUnencryptedSuffix
 	}
@@ -44,7 +44,12 @@ func newFile(path string, format Format, docs []Branch, r Recipients, rules Encr
 			return nil, fmt.Errorf("%s: document %d has a top-level key %q: the file is already encrypted, or uses the key sops reserves for its metadata", path, i+1, metadataKey)
 		}
 	}
-	meta := rulesMetadata(rules)
+	if format == Binary {
+		// sops ignores every rule for its single-value store: the one value is always
+		// encrypted, and the metadata names no rule.
+		rules = EncryptionRules{}
+	}
+	meta := rulesMetadata(rules, format != Binary)
 	if err := validateRules(&meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -387,3 +387,5 @@ func TestInteropHushToSops(t *testing.T) {
 		}
 	}
 }
+
+func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }

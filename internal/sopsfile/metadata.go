@@ -120,6 +120,7 @@ func ParseMetadata(b Branch) (Metadata, error) {
 	}
 	if n == 0 {
 		m.UnencryptedSuffix = DefaultUnencryptedSuffix
+		m.suffixDefaulted = true
 	}
 	return m, nil
 }
@@ -370,7 +371,9 @@ func (m *Metadata) ToBranch() (Branch, error) {
 	if m.ShamirThreshold != 0 {
 		add("shamir_threshold", m.ShamirThreshold)
 	}
-	addStr("unencrypted_suffix", m.UnencryptedSuffix)
+	if !(m.suffixDefaulted && m.UnencryptedSuffix == DefaultUnencryptedSuffix) {
+		addStr("unencrypted_suffix", m.UnencryptedSuffix)
+	}
 	addStr("encrypted_suffix", m.EncryptedSuffix)
 	addStr("unencrypted_regex", m.UnencryptedRegex)
 	addStr("encrypted_regex", m.EncryptedRegex)
