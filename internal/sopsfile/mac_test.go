@@ -17,9 +17,9 @@ func TestMACVectors(t *testing.T) {
 		{Key: "e_unencrypted", Value: "x"},
 	}
 	for _, tc := range []struct {
-		name    string
-		meta    Metadata
-		want    string
+		name string
+		meta Metadata
+		want string
 	}{
 		{"all values", Metadata{UnencryptedSuffix: "_unencrypted"}, "2351F1C3C4F4BE7232497835689986885BC5737052CC7828BFF78AB476D26D79872E0A19A440236775D86254CD72F06F0BF768091EA562BBF12D85350613D187"},
 		{"mac_only_encrypted", Metadata{EncryptedRegex: "^a$", MACOnlyEncrypted: true}, "AB53BE959DEF78AB23AB9F9A75E134502533FE5A3993047AE8796EADC89707E5244788D2F0A5AD9DF18F64582C106BDAD4937DACD054F46B4FB0B49BDA6E9E7D"},
