@@ -9,8 +9,6 @@ import (
 	"testing/iotest"
 )
 
-type occ struct{ key, start int }
-
 func naiveFindAll(keys [][]byte, buf []byte) []occ {
 	var out []occ
 	for ki, k := range keys {

@@ -12,6 +12,9 @@ import (
 // secret before it writes it anyway, so that a prompt or a slow program is not held up.
 const DefaultIdleFlush = 100 * time.Millisecond
 
+// occ is one occurrence of a matcher key.
+type occ struct{ key, start int }
+
 // Redactor is an io.WriteCloser that writes everything it is given to the underlying writer
 // with every occurrence of every pattern replaced by [hush:NAME].
 //
