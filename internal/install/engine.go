@@ -160,14 +160,20 @@ func (e *Engine) Install(cfg *Config) (*Result, error) {
 		return nil, err
 	}
 	res.Generation = gen
-	if err := e.switchTo(cfg, p, prev, gen); err != nil {
+	if err := e.switchTo(cfg, gen); err != nil {
 		return nil, err
 	}
+	// The generation is live now; a custom link that fails here (someone changed the path
+	// after checkLinks) makes the install partial, it does not undo the switch.
+	linkErr := e.linkPaths(cfg, p, prev)
 	if err := e.finishReport(cfg, gen, prev.existed, res.Restart, res.Reload); err != nil {
 		return res, err
 	}
 	if err := e.prune(cfg, gen); err != nil {
 		return res, err
+	}
+	if linkErr != nil {
+		return res, fmt.Errorf("%w: %v", ErrPartial, linkErr)
 	}
 	return res, p.partialErr()
 }

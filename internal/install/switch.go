@@ -11,14 +11,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// switchTo points the symlink at generation gen with one rename, then the custom paths.
-func (e *Engine) switchTo(cfg *Config, p *plan, prev *previous, gen int) error {
+// switchTo points the symlink at generation gen with one rename.
+func (e *Engine) switchTo(cfg *Config, gen int) error {
 	target := filepath.Join(cfg.MountPoint, strconv.Itoa(gen))
 	if err := e.atomicSymlink(cfg.Symlink, target, nil); err != nil {
 		return fmt.Errorf("switching %s: %w", cfg.Symlink, err)
 	}
 	e.fault("switched")
-	return e.linkPaths(cfg, p, prev)
+	return nil
 }
 
 // atomicSymlink makes link point at target: a symlink under a fresh temporary name in the
@@ -79,11 +79,34 @@ func (p *plan) checkLinks() {
 		if en.link == "" {
 			continue
 		}
+		if dir := symlinkedParent(filepath.Dir(en.link)); dir != "" {
+			en.fail(fmt.Errorf("path %s: %s is a symlink: %w", en.link, dir, ErrSymlink))
+			continue
+		}
 		fi, err := os.Lstat(en.link)
 		if err == nil && fi.Mode()&os.ModeSymlink == 0 {
 			en.fail(fmt.Errorf("%s exists and is not a symlink: hush never deletes it; move it away", en.link))
 		}
 	}
+}
+
+// symlinkedParent returns the first existing component of dir that is a symlink, or "".
+func symlinkedParent(dir string) string {
+	p := "/"
+	for _, comp := range strings.Split(filepath.Clean(dir), "/") {
+		if comp == "" {
+			continue
+		}
+		p = filepath.Join(p, comp)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return ""
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return p
+		}
+	}
+	return ""
 }
 
 // linkPaths makes every custom path a symlink to the entry's file under the stable
