@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -231,8 +232,37 @@ func (r *yamlReader) key(k *yaml.Node) (any, error) {
 // yamlScalar decodes a scalar as the library does into an interface{} (so that "1.0" is a
 // float, 2001-12-14 a time, and so on), with a fast path for the common plain string.
 func yamlScalar(n *yaml.Node) (any, error) {
-	if n.ShortTag() == "!!str" {
+	tag := n.ShortTag()
+	if tag == "!!str" {
 		return n.Value, nil
+	}
+	// Plain, untagged scalars of the usual shapes, decoded without the library's
+	// per-call decoder (it builds one for every Decode). Anything unusual — hex or octal
+	// ints, underscores, exponents, .inf, explicit tags — takes the library's path.
+	if n.Style == 0 {
+		switch tag {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			switch n.Value {
+			case "true", "True", "TRUE":
+				return true, nil
+			case "false", "False", "FALSE":
+				return false, nil
+			}
+		case "!!int":
+			if plainDecimal(n.Value, false) {
+				if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+					return int(i), nil
+				}
+			}
+		case "!!float":
+			if plainDecimal(n.Value, true) {
+				if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+					return f, nil
+				}
+			}
+		}
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {
@@ -291,4 +321,31 @@ func (r *yamlReader) value(n *yaml.Node, commentsDone bool, depth int) (any, err
 		return v, err
 	}
 	return nil, nil
+}
+
+// plainDecimal: -?(0|[1-9][0-9]*), and with frac a mandatory .[0-9]+ after it.
+func plainDecimal(s string, frac bool) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == start || s[start] == '0' && i-start > 1 {
+		return false
+	}
+	if !frac {
+		return i == len(s)
+	}
+	if i >= len(s) || s[i] != '.' {
+		return false
+	}
+	i++
+	fs := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i > fs && i == len(s)
 }

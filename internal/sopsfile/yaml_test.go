@@ -1,10 +1,13 @@
 package sopsfile
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 var yamlFixtures = []struct{ name, plain string }{
@@ -195,3 +198,25 @@ func TestYAMLEmitValue(t *testing.T) {
 		}
 	}
 }
+
+// The scalar fast paths must agree with the library's own decoding.
+func TestYAMLScalarFastPath(t *testing.T) {
+	for _, in := range []string{"0", "-0", "12", "-12", "012", "0x1F", "0o17", "1_000", "+5", "9223372036854775807",
+		"9223372036854775808", "1.5", "-0.25", "1.", ".5", "1e3", "01.5", "0.0", "true", "True", "TRUE", "tRUE", "false",
+		"null", "Null", "~", "", "yes", ".inf", "-.Inf", ".nan", "2001-12-14", "1:20"} {
+		docs, err := yamlStore{}.Parse([]byte("v: " + in + "\n"))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		var want map[string]any
+		if err := yamlUnmarshalForTest("v: "+in+"\n", &want); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := docs[0].Get("v")
+		if fmt.Sprintf("%T %v", got, got) != fmt.Sprintf("%T %v", want["v"], want["v"]) {
+			t.Errorf("%q: got %T %v, library gives %T %v", in, got, got, want["v"], want["v"])
+		}
+	}
+}
+
+func yamlUnmarshalForTest(s string, v any) error { return yaml.Unmarshal([]byte(s), v) }

@@ -1,0 +1,174 @@
+package sopsfile
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Fuzz targets for every store parser and for the metadata. Each must never panic; where a
+// parse succeeds, what the store emits must parse again and, emitted once more, give the
+// same bytes (so a hush edit with no change cannot make the file drift). The seed corpus is
+// the table-test fixtures plus real sops-encrypted files in testdata/fuzzseed (throwaway
+// keys). Long runs: docs/fuzzing.md.
+
+// addSeeds adds the fixtures and the sops-encrypted seed files whose name ends in ext.
+func addSeeds(f *testing.F, fixtures []struct{ name, plain string }, ext string) {
+	for _, fx := range fixtures {
+		f.Add([]byte(fx.plain))
+	}
+	paths, _ := filepath.Glob(filepath.Join("testdata", "fuzzseed", "*"+ext))
+	for _, p := range paths {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+}
+
+// checkStable is the property every store must have on input it accepts.
+func checkStable(t *testing.T, st Store, data []byte) {
+	docs, err := st.Parse(data)
+	if err != nil {
+		checkNoQuote(t, err, data)
+		return
+	}
+	out, err := st.Emit(docs)
+	if err != nil {
+		return // e.g. a float NaN cannot be written as JSON; an error is fine, a panic is not
+	}
+	docs2, err := st.Parse(out)
+	if err != nil {
+		t.Fatalf("emitted output does not parse again: %v", err)
+	}
+	out2, err := st.Emit(docs2)
+	if err != nil {
+		t.Fatalf("second emit failed: %v", err)
+	}
+	if !bytes.Equal(out, out2) {
+		t.Fatalf("emit is not stable: %d bytes then %d bytes", len(out), len(out2))
+	}
+	for _, d := range docs {
+		for _, it := range d {
+			if _, err := st.EmitValue(it.Value); err != nil {
+				continue
+			}
+		}
+	}
+}
+
+func FuzzParseYAML(f *testing.F) {
+	addSeeds(f, yamlFixtures, ".yaml")
+	f.Add([]byte("a: &x [1, *x]\n"))
+	f.Add([]byte("? [a, b]\n: c\n"))
+	f.Add([]byte("a: !!binary aGVsbG8=\nb: !!timestamp 2001-12-14\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { checkStable(t, yamlStore{}, data) })
+}
+
+func FuzzParseJSON(f *testing.F) {
+	addSeeds(f, jsonFixtures, ".json")
+	f.Add([]byte(`{"a": "\ud800", "b": 1e400, "c": -0.0e-7}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkStable(t, jsonStore{}, data)
+		checkJSONAgainstStdlib(t, data)
+	})
+}
+
+func FuzzParseDotenv(f *testing.F) {
+	addSeeds(f, dotenvFixtures, ".env")
+	f.Add([]byte("sops_a__list_0__map_b=1\nsops_a__list_1=2\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { checkStable(t, dotenvStore{}, data) })
+}
+
+func FuzzParseINI(f *testing.F) {
+	addSeeds(f, iniFixtures, ".ini")
+	f.Add([]byte("[sops]\nage__list_0__map_enc = a\\nb\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// The library itself may write what it cannot read back for odd input (see
+		// docs/fuzzing.md); the property here is: no panic, and errors never quote input.
+		docs, err := iniStore{}.Parse(data)
+		if err != nil {
+			checkNoQuote(t, err, data)
+			return
+		}
+		if _, err := (iniStore{}).Emit(docs); err != nil {
+			return
+		}
+	})
+}
+
+func FuzzParseBinary(f *testing.F) {
+	addSeeds(f, nil, ".binary")
+	f.Add([]byte("\x00\xff"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		docs, err := binaryStore{}.Parse(data)
+		if err != nil {
+			t.Fatalf("binary parse cannot fail: %v", err)
+		}
+		out, err := binaryStore{}.Emit(docs)
+		if err != nil {
+			return
+		}
+		if _, isEnc := docs[0].Get("sops"); !isEnc && !bytes.Equal(out, data) {
+			t.Fatal("plain binary round trip changed the bytes")
+		}
+	})
+}
+
+// FuzzMetadata feeds whole files (any format, chosen by the first byte) through parsing and
+// the metadata reader; metadata it accepts must survive ToBranch and a second read.
+func FuzzMetadata(f *testing.F) {
+	formats := []Format{YAML, JSON, Dotenv, INI, Binary}
+	paths, _ := filepath.Glob(filepath.Join("testdata", "fuzzseed", "*"))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for i, fm := range formats {
+			if strings.HasSuffix(p, "."+string(fm)) || fm == Dotenv && strings.HasSuffix(p, ".env") {
+				f.Add(byte(i), data)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, which byte, data []byte) {
+		fm := formats[int(which)%len(formats)]
+		st, _ := StoreFor(fm)
+		docs, err := st.Parse(data)
+		if err != nil || len(docs) == 0 {
+			return
+		}
+		mb, ok := docs[0].Get("sops")
+		if !ok {
+			return
+		}
+		b, ok := mb.(Branch)
+		if !ok {
+			return
+		}
+		m, err := ParseMetadata(b)
+		if err != nil {
+			return
+		}
+		b2, err := m.ToBranch()
+		if err != nil {
+			t.Fatalf("accepted metadata cannot be written: %v", err)
+		}
+		if _, err := ParseMetadata(b2); err != nil {
+			t.Fatalf("written metadata cannot be read: %v", err)
+		}
+		_, _, _ = parseEncrypted(data, fm)
+	})
+}
+
+// checkNoQuote fails when an error message holds a run of 12+ bytes of the input that is
+// neither whitespace nor one of the store's own words (a crude "quotes a value" test).
+func checkNoQuote(t *testing.T, err error, data []byte) {
+	msg := err.Error()
+	for _, f := range bytes.Fields(data) {
+		if len(f) >= 12 && strings.Contains(msg, string(f)) {
+			t.Fatalf("error quotes the input: %q", msg)
+		}
+	}
+}
