@@ -1,15 +1,12 @@
 package keys
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync/atomic"
 
 	"filippo.io/age"
-	"filippo.io/age/armor"
 	"github.com/ProtonMail/go-crypto/openpgp"
 )
 
@@ -48,18 +45,37 @@ func (r *recordingIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	return k, err
 }
 
+// buildOrders precomputes the identity lists UnwrapAge hands to age. Plugin identities
+// always come last (as age itself orders them): they start a program and may ask for a
+// touch or PIN, which must not happen for a file a native key opens.
 func (s *setState) buildOrders() {
-	n := len(s.ages)
-	base := make([]age.Identity, n)
+	var native, plugins []age.Identity
 	for i, l := range s.ages {
-		base[i] = &recordingIdentity{inner: l.id, index: int32(i), last: &s.last}
+		w := &recordingIdentity{inner: l.id, index: int32(i), last: &s.last}
+		if l.plugin {
+			plugins = append(plugins, w)
+		} else {
+			native = append(native, w)
+		}
 	}
-	s.orders = make([][]age.Identity, n)
-	for i := range n {
-		o := make([]age.Identity, 0, n)
-		o = append(o, base[i])
-		o = append(o, base[:i]...)
-		o = append(o, base[i+1:]...)
+	s.orders = make([][]age.Identity, len(s.ages))
+	for i := range s.ages {
+		o := make([]age.Identity, 0, len(s.ages))
+		// Identity i first when it is native; plugins never jump the queue.
+		pos := -1
+		for j, w := range native {
+			if w.(*recordingIdentity).index == int32(i) {
+				pos = j
+			}
+		}
+		if pos >= 0 {
+			o = append(o, native[pos])
+			o = append(o, native[:pos]...)
+			o = append(o, native[pos+1:]...)
+		} else {
+			o = append(o, native...)
+		}
+		o = append(o, plugins...)
 		s.orders[i] = o
 	}
 }
@@ -101,25 +117,14 @@ var armorHeader = []byte("-----BEGIN AGE ENCRYPTED FILE-----")
 
 // decryptBlob decrypts a small age file, armored or binary, into memory.
 func decryptBlob(enc []byte, ids ...age.Identity) ([]byte, error) {
-	trimmed := bytes.TrimLeft(enc, " \t\r\n")
-	var src io.Reader
-	br := bytes.NewReader(trimmed)
-	if bytes.HasPrefix(trimmed, armorHeader) {
-		src = armor.NewReader(br)
-	} else {
-		src = br
-	}
-	r, err := age.Decrypt(src, ids...)
+	bin, err := dearmor(enc)
 	if err != nil {
 		return nil, err
 	}
-	// Data keys are 32 bytes; a small first buffer avoids io.ReadAll's 512-byte start.
-	buf := bytes.NewBuffer(make([]byte, 0, 64))
-	if _, err := buf.ReadFrom(r); err != nil {
-		clear(buf.Bytes())
-		return nil, err
+	if out, ok, err := decryptSmall(bin, ids); ok {
+		return out, err
 	}
-	return buf.Bytes(), nil
+	return decryptStream(bin, ids)
 }
 
 func (s *setState) describe() []string {
