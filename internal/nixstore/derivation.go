@@ -1,6 +1,7 @@
 package nixstore
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strconv"
@@ -166,6 +167,14 @@ func (p *parser) str(f Field) (string, error) {
 		if p.pos >= len(p.data) {
 			p.pos = start
 			return "", p.fail("unterminated string")
+		}
+		// Jump to the next byte that ends the string or escapes one: long attribute values
+		// are mostly plain.
+		if i := bytes.IndexAny(p.data[p.pos:], "\"\\"); i < 0 {
+			p.pos = len(p.data)
+			continue
+		} else {
+			p.pos += i
 		}
 		c := p.data[p.pos]
 		switch c {
