@@ -8,7 +8,7 @@ import (
 )
 
 // TestPostBuildHook: with post-build-hook set to the script `hush nix-config --hook-script`
-// writes, a build whose log or output holds a secret fails, and a clean build passes.
+// writes, a build whose log, output or .drv holds a secret fails, and a clean build passes.
 func TestPostBuildHook(t *testing.T) {
 	e := New(t)
 	hush := Hush(t)
@@ -32,6 +32,8 @@ in {
   clean = sh "hook-clean" "echo building; echo clean output > $out";
   logLeak = sh "hook-log-leak" "echo token=$(/bin/cat `+outside+`); echo ok > $out";
   outLeak = sh "hook-out-leak" "/usr/bin/base64 -w0 `+outside+` > $out";
+  attrLeak = derivation { name = "hook-attr-leak-`+e.Nonce+`"; system = builtins.currentSystem; builder = "/bin/sh";
+    args = [ "-c" "echo ok > $out" ]; apiToken = `+nixString(secret)+`; };
 }
 `, 0o644)
 	file := filepath.Join(e.Dir, "hooked.nix")
@@ -42,7 +44,7 @@ in {
 	} else if !strings.Contains(r.Stderr, "running post-build-hook") {
 		t.Errorf("the hook did not run:\n%s", r.Stderr)
 	}
-	for _, attr := range []string{"logLeak", "outLeak"} {
+	for _, attr := range []string{"logLeak", "outLeak", "attrLeak"} {
 		r := e.Build(nil, file, attr, opt...)
 		if r.Err == nil {
 			t.Errorf("%s: the leaking build passed the hook", attr)

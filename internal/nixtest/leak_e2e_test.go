@@ -156,4 +156,12 @@ func TestLeakCorpusFound(t *testing.T) {
 	if len(extra) > 0 {
 		t.Errorf("findings grep does not confirm: %v", extra)
 	}
+
+	// The path literal's copy is a source of the .drv, not an output: the closure of the
+	// .drv holds it (docs/private-derivations.md).
+	res = Scan(t, nil, "--secrets-dir", filepath.Join(e.Dir, "secrets"), "--closure", c.drv["pathlit"])
+	want := c.sourceOf("token-" + e.Nonce)
+	if res.Exit != 1 || len(res.Findings) != 1 || res.Findings[0].Secret != "pathlit" || res.Findings[0].File != want {
+		t.Errorf("scan --closure of the .drv: exit %d, findings %+v, want pathlit in %s", res.Exit, res.Findings, want)
+	}
 }
