@@ -31,8 +31,9 @@ func (l loadedIdentity) describe() string {
 
 // ParseIdentities parses an identity file's content: age identities, one per line (with
 // multiPerLine, also several per line separated by spaces, as SOPS_AGE_KEY allows), or one SSH
-// private key. source names the origin in errors. Encrypted SSH keys are not accepted here
-// (there is nobody to ask); Load handles those. Errors never quote the file's content.
+// private key (an ed25519 key also yields its ssh-to-age X25519 identity). source names the
+// origin in errors. A passphrase-protected SSH key asks on the terminal when first needed.
+// Errors never quote the file's content.
 func ParseIdentities(data []byte, source string, multiPerLine bool) ([]age.Identity, error) {
 	ids, err := parseIdentityData(data, source, multiPerLine, nil)
 	if err != nil {
@@ -49,11 +50,7 @@ func ParseIdentities(data []byte, source string, multiPerLine bool) ([]age.Ident
 func parseIdentityData(data []byte, source string, multiPerLine bool, prompt func(string) ([]byte, error)) ([]loadedIdentity, error) {
 	trimmed := bytes.TrimSpace(data)
 	if bytes.HasPrefix(trimmed, []byte("-----BEGIN")) && bytes.Contains(trimmed[:min(len(trimmed), 80)], []byte("PRIVATE KEY")) {
-		l, err := parseSSHIdentity(data, source, prompt)
-		if err != nil {
-			return nil, err
-		}
-		return []loadedIdentity{l}, nil
+		return parseSSHIdentity(data, source, prompt)
 	}
 	if bytes.HasPrefix(trimmed, []byte("-----BEGIN AGE ENCRYPTED FILE-----")) || bytes.HasPrefix(trimmed, []byte("age-encryption.org/")) {
 		return parseEncryptedIdentityFile(data, source, prompt)

@@ -63,7 +63,7 @@ func TestLoadSourcesInOrder(t *testing.T) {
 		rEnv3 + " (from $SOPS_AGE_KEY)",
 	}
 	got := set.Describe()
-	if len(got) != len(want)+1 {
+	if len(got) != len(want)+2 {
 		t.Fatalf("Describe = %q", got)
 	}
 	for i := range want {
@@ -73,6 +73,10 @@ func TestLoadSourcesInOrder(t *testing.T) {
 	}
 	if last := got[len(want)]; !strings.HasPrefix(last, "ssh-ed25519 SHA256:") || !strings.HasSuffix(last, "($SOPS_AGE_SSH_PRIVATE_KEY_FILE))") {
 		t.Errorf("ssh entry = %q", last)
+	}
+	vecR, _ := readVector(t)
+	if conv := got[len(want)+1]; conv != vecR+" (from ssh-to-age of "+sshKey+" ($SOPS_AGE_SSH_PRIVATE_KEY_FILE))" {
+		t.Errorf("converted entry = %q", conv)
 	}
 	for _, d := range got {
 		if strings.Contains(d, "AGE-SECRET-KEY") || strings.Contains(d, "BEGIN") {
@@ -112,14 +116,17 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := set.Describe()
-	if len(d) != 3 || d[0] != r+" (from "+keys+")" || !strings.HasPrefix(d[1], "ssh-ed25519 ") || !strings.HasPrefix(d[2], "ssh-rsa ") {
+	vecR, _ := readVector(t)
+	if len(d) != 4 || d[0] != r+" (from "+keys+")" || !strings.HasPrefix(d[1], "ssh-ed25519 ") || !strings.HasPrefix(d[2], vecR+" (from ssh-to-age of ") || !strings.HasPrefix(d[3], "ssh-rsa ") {
 		t.Fatalf("Describe = %q", d)
 	}
-	if rs := set.AgeRecipients(); len(rs) != 3 || rs[0] != r || !strings.HasPrefix(rs[1], "ssh-ed25519 AAAA") || !strings.HasPrefix(rs[2], "ssh-rsa AAAA") {
+	rs := set.AgeRecipients()
+	if len(rs) != 4 || rs[0] != r || !strings.HasPrefix(rs[1], "ssh-ed25519 AAAA") || rs[2] != vecR || !strings.HasPrefix(rs[3], "ssh-rsa AAAA") {
 		t.Fatalf("AgeRecipients = %q", rs)
 	}
-	// The SSH recipients decrypt through their private keys.
-	for _, rcpt := range set.AgeRecipients()[1:] {
+	// The SSH recipients decrypt through their private keys, and so does the ssh-to-age
+	// recipient of the ed25519 key (how sops-nix hosts are usually listed in .sops.yaml).
+	for _, rcpt := range rs[1:] {
 		enc, err := WrapAge(dataKey(), rcpt)
 		if err != nil {
 			t.Fatal(err)
@@ -138,7 +145,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := set.Describe(); len(d) != 3 || !strings.HasPrefix(d[0], r2+" ") {
+	if d := set.Describe(); len(d) != 4 || !strings.HasPrefix(d[0], r2+" ") {
 		t.Fatalf("with XDG_CONFIG_HOME: Describe = %q", d)
 	}
 

@@ -25,32 +25,65 @@ import (
 // encrypted ~/.ssh/id_ed25519 is not asked for its passphrase to open a file encrypted to
 // another key.
 
-func parseSSHIdentity(pemBytes []byte, source string, prompt func(string) ([]byte, error)) (loadedIdentity, error) {
+// parseSSHIdentity returns the agessh identity of an SSH private key and, for an
+// unencrypted ed25519 key, also its ssh-to-age X25519 identity: sops-nix hosts are usually
+// listed in .sops.yaml by `ssh-to-age` of their host key (plain X25519 stanzas), and
+// sops-install-secrets decrypts with the converted key, so hush must too. (For an encrypted
+// key the converted identity is left out: X25519 stanzas do not say whom they are for, so
+// every file would ask for the passphrase.)
+func parseSSHIdentity(pemBytes []byte, source string, prompt func(string) ([]byte, error)) ([]loadedIdentity, error) {
 	raw, err := ssh.ParseRawPrivateKey(pemBytes)
 	if err != nil {
 		var missing *ssh.PassphraseMissingError
 		if !errors.As(err, &missing) {
-			return loadedIdentity{}, fmt.Errorf("%s: not a usable SSH private key: %w", source, err)
+			return nil, fmt.Errorf("%s: not a usable SSH private key: %w", source, err)
 		}
 		pub := missing.PublicKey
 		if pub == nil {
 			// Old PEM-format keys do not carry their public key unencrypted: use the .pub file.
 			pub, err = readSSHPublicFile(source + ".pub")
 			if err != nil {
-				return loadedIdentity{}, fmt.Errorf("%s: passphrase-protected key without its public key: %w", source, err)
+				return nil, fmt.Errorf("%s: passphrase-protected key without its public key: %w", source, err)
 			}
 		}
 		id, err := newLazySSHIdentity(pub, pemBytes, source, orTTY(prompt))
 		if err != nil {
-			return loadedIdentity{}, err
+			return nil, err
 		}
-		return sshLoaded(id, pub, source), nil
+		return []loadedIdentity{sshLoaded(id, pub, source)}, nil
 	}
 	id, pub, err := sshIdentityFromRaw(raw)
 	if err != nil {
-		return loadedIdentity{}, fmt.Errorf("%s: %w", source, err)
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	return sshLoaded(id, pub, source), nil
+	out := []loadedIdentity{sshLoaded(id, pub, source)}
+	if conv, ok := convertedIdentity(raw, source); ok {
+		out = append(out, conv)
+	}
+	return out, nil
+}
+
+// convertedIdentity is the ssh-to-age X25519 identity of an ed25519 key.
+func convertedIdentity(raw any, source string) (loadedIdentity, bool) {
+	var seed []byte
+	switch k := raw.(type) {
+	case *ed25519.PrivateKey:
+		seed = k.Seed()
+	case ed25519.PrivateKey:
+		seed = k.Seed()
+	default:
+		return loadedIdentity{}, false
+	}
+	s, err := ed25519SeedToIdentity(seed)
+	if err != nil {
+		return loadedIdentity{}, false
+	}
+	x, err := age.ParseX25519Identity(s)
+	if err != nil {
+		return loadedIdentity{}, false
+	}
+	r := x.Recipient().String()
+	return loadedIdentity{id: x, public: r, recipient: r, source: "ssh-to-age of " + source}, true
 }
 
 func sshLoaded(id age.Identity, pub ssh.PublicKey, source string) loadedIdentity {
