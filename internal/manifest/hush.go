@@ -100,7 +100,13 @@ func entryReader(raw json.RawMessage, list string, i int, ps *problems) (*object
 		r.bad("%v", err)
 		return nil, r, false
 	}
-	if name, ok := r.str(o, "name"); ok {
+	name, ok := r.str(o, "name")
+	switch {
+	case !o.has("name"):
+		r.bad("missing field \"name\"")
+	case ok && name == "":
+		r.bad("empty name")
+	case ok:
 		r.name = name
 		r.where = entryWhere(list, i, name)
 	}
@@ -115,9 +121,6 @@ func readHushSecret(raw json.RawMessage, i int, ps *problems) Secret {
 	}
 	r.checkKnown(o, hushSecretFields, "")
 	s.Name = r.name
-	if !o.has("name") {
-		r.bad("missing field \"name\"")
-	}
 	s.FileAttrs = readHushAttrs(o, r)
 	if p, ok := r.str(o, "phase"); ok {
 		s.Phase = Phase(p)
@@ -198,9 +201,6 @@ func readHushTemplate(raw json.RawMessage, i int, ps *problems) Template {
 	}
 	r.checkKnown(o, hushTemplateFields, "")
 	t.Name = r.name
-	if !o.has("name") {
-		r.bad("missing field \"name\"")
-	}
 	t.FileAttrs = readHushAttrs(o, r)
 	t.Content, _ = r.str(o, "content")
 	t.File, _ = r.str(o, "file")

@@ -375,7 +375,7 @@ func (m *Manifest) checkNames(ps *problems) {
 		}
 		sort.Strings(sorted)
 		for _, n := range sorted {
-			for dir := path.Dir(n); dir != "."; dir = path.Dir(dir) {
+			for dir := path.Dir(n); dir != "." && dir != "/"; dir = path.Dir(dir) {
 				if o, ok := seen[dir]; ok {
 					ps.add(seen[n].where, n, "name needs %q to be a directory, but %s is a file", dir, o.where)
 					break

@@ -140,9 +140,6 @@ func readSopsNixSecret(raw json.RawMessage, i int, ps *problems) Secret {
 	}
 	r.checkKnown(o, sopsNixSecretFields, "")
 	s.Name = r.name
-	if !o.has("name") {
-		r.bad("missing field \"name\"")
-	}
 	s.FileAttrs = readSopsNixAttrs(o, r)
 	ss := &SopsSource{}
 	ss.File, _ = r.str(o, "sopsFile")
@@ -182,9 +179,6 @@ func readSopsNixTemplate(raw json.RawMessage, i int, ps *problems) Template {
 	}
 	r.checkKnown(o, sopsNixTemplateFields, "")
 	t.Name = r.name
-	if !o.has("name") {
-		r.bad("missing field \"name\"")
-	}
 	t.FileAttrs = readSopsNixAttrs(o, r)
 	t.Content, _ = r.str(o, "content")
 	t.File, _ = r.str(o, "file")

@@ -104,7 +104,7 @@ func (m *Manifest) checkTargets(ps *problems, rundir string) {
 	// A target that is a directory of another target cannot be a file as well.
 	sort.Strings(all)
 	for _, p := range all {
-		for dir := path.Dir(p); dir != "/"; dir = path.Dir(dir) {
+		for dir := path.Dir(p); dir != "/" && dir != "."; dir = path.Dir(dir) {
 			if o, ok := targets[dir]; ok {
 				t := targets[p]
 				ps.add(t.where, t.name, "path %q needs %q to be a directory, but it is the target of %s", p, dir, o.where)
