@@ -29,6 +29,7 @@ type nixConfigOpts struct {
 	hushBin      string
 	sources      hookSources
 	json         bool
+	nixos        bool
 }
 
 // hookSources are the secret sources the post-build hook passes to hush scan.
@@ -93,6 +94,7 @@ daemon, an untrusted client's --option netrc-file and --option post-build-hook a
 	f.StringArrayVar(&o.sources.manifests, "manifest", nil, "hook: scan for every secret a manifest installs (repeatable)")
 	f.StringArrayVar(&o.sources.envs, "env", nil, "hook: scan for the value of environment variable NAME (repeatable)")
 	f.BoolVar(&o.json, "json", false, "print the settings as JSON")
+	f.BoolVar(&o.nixos, "nixos", false, "print a NixOS nix.settings block instead of nix.conf lines")
 	return cmd
 }
 
@@ -101,8 +103,8 @@ func confPath(what, p string) error {
 	if p == "" {
 		return fmt.Errorf("%s: empty path", what)
 	}
-	if strings.ContainsAny(p, " \t\r\n#") {
-		return fmt.Errorf("%s %q: nix.conf cannot hold a path with whitespace or '#'", what, p)
+	if strings.ContainsAny(p, " \t\r\n#") || strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return fmt.Errorf("%s %q: nix.conf cannot hold a path with whitespace, control characters or '#'", what, p)
 	}
 	if !filepath.IsAbs(p) {
 		return fmt.Errorf("%s %q: give an absolute path", what, p)
@@ -163,6 +165,10 @@ func printNixConf(stdout, stderr io.Writer, o nixConfigOpts) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(c)
 	}
+	if o.nixos {
+		_, err := io.WriteString(stdout, nixosSettings(c))
+		return err
+	}
 	var b strings.Builder
 	if c.NetrcFile != "" {
 		b.WriteString("# hush: builtin fetchurl authenticates with this netrc (root 0600, installed by hush)\n")
@@ -178,6 +184,34 @@ func printNixConf(stdout, stderr io.Writer, o nixConfigOpts) error {
 	}
 	_, err := io.WriteString(stdout, b.String())
 	return err
+}
+
+// nixosSettings renders c as NixOS configuration (nix.settings is freeform: the names are
+// nix.conf's). Paths are strings, never Nix paths, so nothing is copied into the store.
+func nixosSettings(c nixConf) string {
+	var b strings.Builder
+	b.WriteString("nix.settings = {\n")
+	if c.NetrcFile != "" {
+		b.WriteString("  netrc-file = " + nixQuote(c.NetrcFile) + ";\n")
+	}
+	if c.PostBuildHook != "" {
+		b.WriteString("  post-build-hook = " + nixQuote(c.PostBuildHook) + ";\n")
+	}
+	if len(c.ExtraSandboxPaths) > 0 {
+		b.WriteString("  extra-sandbox-paths = [")
+		for _, p := range c.ExtraSandboxPaths {
+			b.WriteString(" " + nixQuote(p))
+		}
+		b.WriteString(" ];\n")
+	}
+	b.WriteString("};\n")
+	return b.String()
+}
+
+// nixQuote writes s as a Nix string literal.
+func nixQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "${", `\${`)
+	return `"` + r.Replace(s) + `"`
 }
 
 // checkPrivateFile returns warnings about an existing credential file's permissions: none
