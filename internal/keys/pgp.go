@@ -144,8 +144,11 @@ func (s *setState) pgpPromptFunction() openpgp.PromptFunction {
 	calls := 0
 	return func(keys []openpgp.Key, symmetric bool) ([]byte, error) {
 		calls++
-		if calls > 3 || len(keys) == 0 {
+		if len(keys) == 0 {
 			return nil, pgperrors.ErrKeyIncorrect
+		}
+		if calls > 3 {
+			return nil, errors.New("wrong passphrase for the OpenPGP key (3 tries)")
 		}
 		for _, k := range keys {
 			if k.PrivateKey == nil || !k.PrivateKey.Encrypted {
