@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hush-nix/hush/internal/testenv"
 )
 
 // credentialDir makes a directory outside t.TempDir (whose 0700 parents the build users
@@ -42,6 +44,7 @@ func writeCredential(t *testing.T, path, content string, gid int, mode os.FileMo
 // The token is in no store path, .drv or log.
 func TestPrivateFixedOutputCredentialFile(t *testing.T) {
 	e := New(t)
+	curl := testenv.Tool(t, "", "curl")
 	token := secretValue(t)
 	body := []byte("artifact behind a bearer token " + e.Nonce + "\n")
 	srv := NewAuthServer(t, "", "", token, body)
@@ -52,7 +55,7 @@ func TestPrivateFixedOutputCredentialFile(t *testing.T) {
   name = n;
   value = lib.fetchurlWithCredentialFile {
     url = "`+srv.URL+`/artifact"; name = "fod-${n}-`+e.Nonce+`"; hash = "`+sri(body)+`";
-    credentialFile = "`+cred+`"; kind = "header"; curl = "/usr/bin/curl";
+    credentialFile = "`+cred+`"; kind = "header"; curl = "`+curl+`";
   };
 }) [ "root" "nixbld-0640" "nixbld-0600" "sandbox" "sandbox-missing" ])
 `, 0o644)
@@ -91,7 +94,7 @@ func TestPrivateFixedOutputCredentialFile(t *testing.T) {
 
 	t.Run("sandbox", func(t *testing.T) {
 		writeCredential(t, cred, header, 0, 0o600)
-		base := "/bin/sh=/usr/bin/dash /lib /lib64 /usr/lib /usr/bin/curl"
+		base := "/bin/sh=/usr/bin/dash /lib /lib64 /usr/lib " + curl
 		sandbox := []string{"--option", "sandbox", "true"}
 		r := e.Build(nil, file, "sandbox-missing", append(sandbox, "--option", "extra-sandbox-paths", base)...)
 		if r.Err == nil {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hush-nix/hush/internal/testenv"
 )
 
 // TestPostBuildHook: with post-build-hook set to the script `hush nix-config --hook-script`
@@ -75,6 +77,7 @@ in {
 // credential file outside the store) plus ordinary ones give no finding, and grep agrees.
 func TestCleanCorpus(t *testing.T) {
 	e := New(t)
+	curl := testenv.Tool(t, "", "curl")
 	pass, token := secretValue(t), secretValue(t)
 	body := []byte("clean corpus artifact " + e.Nonce + "\n")
 	srv := NewAuthServer(t, "ci", pass, token, body)
@@ -91,7 +94,7 @@ func TestCleanCorpus(t *testing.T) {
   } // extra);
   fetched = lib.fetchurlPrivate { url = "`+srv.URL+`/a"; name = "clean-netrc-${n}"; hash = "`+sri(body)+`"; };
   fod = lib.fetchurlWithCredentialFile { url = "`+srv.URL+`/b"; name = "clean-fod-${n}"; hash = "`+sri(body)+`";
-    credentialFile = "`+cred+`"; kind = "header"; curl = "/usr/bin/curl"; };
+    credentialFile = "`+cred+`"; kind = "header"; curl = "`+curl+`"; };
 in {
   inherit fetched fod;
   uses = sh "clean-uses" "/bin/cat ${fetched} ${fod} > $out; echo used them" { };
