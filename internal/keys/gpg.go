@@ -85,6 +85,21 @@ func (g *gpgHome) export(fp string) ([]byte, error) {
 	return out, nil
 }
 
+// encrypt runs gpg --encrypt -a to fp, with the arguments sops uses (the key is trusted for
+// this run only, no default or extra recipients).
+func (g *gpgHome) encrypt(data []byte, fp string) (string, error) {
+	fp = normalizeFingerprint(fp)
+	short := fp
+	if len(short) > 16 {
+		short = short[len(short)-16:]
+	}
+	out, stderr, err := g.run(data, "--no-default-recipient", "--yes", "--encrypt", "-a", "-r", fp, "--trusted-key", short, "--no-encrypt-to")
+	if err != nil {
+		return "", fmt.Errorf("gpg --encrypt (home %s): %v: %s", g.describe(), err, lastLines(stderr, 3))
+	}
+	return string(bytes.TrimSpace(out)) + "\n", nil
+}
+
 func lastLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > n {

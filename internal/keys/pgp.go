@@ -178,11 +178,27 @@ type PGPWrapOptions struct {
 
 // WrapPGPWith encrypts data to the OpenPGP key fp, armored, exactly as sops does through
 // go-crypto (so sops, gpg and hush can all decrypt it).
+// When go-crypto cannot use the key that gpg exported (a key type or packet version it does
+// not know), it falls back to `gpg --encrypt -a`, as sops does.
 func WrapPGPWith(data []byte, fp string, opts PGPWrapOptions) (string, error) {
-	entity, err := findPGPPublicKey(fp, opts)
+	entity, fromGPG, err := findPGPPublicKey(fp, opts)
 	if err != nil {
 		return "", fmt.Errorf("pgp %s: %w", fp, err)
 	}
+	out, err := encryptPGP(data, entity)
+	if err != nil && fromGPG {
+		g := newGPGHome(opts.GnuPGHome, os.Getenv)
+		if enc, gerr := g.encrypt(data, fp); gerr == nil {
+			return enc, nil
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("pgp %s: %w", fp, err)
+	}
+	return out, nil
+}
+
+func encryptPGP(data []byte, entity *openpgp.Entity) (string, error) {
 	var buf bytes.Buffer
 	aw, err := armor.Encode(&buf, "PGP MESSAGE", nil)
 	if err != nil {
@@ -190,30 +206,31 @@ func WrapPGPWith(data []byte, fp string, opts PGPWrapOptions) (string, error) {
 	}
 	pw, err := openpgp.Encrypt(aw, []*openpgp.Entity{entity}, nil, &openpgp.FileHints{IsBinary: true}, nil)
 	if err != nil {
-		return "", fmt.Errorf("pgp %s: encrypting: %w", fp, err)
+		return "", fmt.Errorf("encrypting: %w", err)
 	}
 	if _, err := pw.Write(data); err != nil {
-		return "", fmt.Errorf("pgp %s: encrypting: %w", fp, err)
+		return "", fmt.Errorf("encrypting: %w", err)
 	}
 	if err := pw.Close(); err != nil {
-		return "", fmt.Errorf("pgp %s: encrypting: %w", fp, err)
+		return "", fmt.Errorf("encrypting: %w", err)
 	}
 	if err := aw.Close(); err != nil {
-		return "", fmt.Errorf("pgp %s: armoring: %w", fp, err)
+		return "", fmt.Errorf("armoring: %w", err)
 	}
 	return buf.String(), nil
 }
 
-func findPGPPublicKey(fp string, opts PGPWrapOptions) (*openpgp.Entity, error) {
+// findPGPPublicKey looks in the key files, then asks gpg; fromGPG says which.
+func findPGPPublicKey(fp string, opts PGPWrapOptions) (entity *openpgp.Entity, fromGPG bool, err error) {
 	var problems []string
 	for _, f := range opts.PublicKeyFiles {
 		list, err := readPGPKeyFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return nil, false, fmt.Errorf("%s: %w", f, err)
 		}
 		for _, e := range list {
 			if entityMatches(e, fp) {
-				return e, nil
+				return e, false, nil
 			}
 		}
 		problems = append(problems, "not in "+f)
@@ -222,16 +239,16 @@ func findPGPPublicKey(fp string, opts PGPWrapOptions) (*openpgp.Entity, error) {
 	exported, err := g.export(fp)
 	if err != nil {
 		problems = append(problems, err.Error())
-		return nil, fmt.Errorf("public key not found (%s)", strings.Join(problems, "; "))
+		return nil, false, fmt.Errorf("public key not found (%s)", strings.Join(problems, "; "))
 	}
 	list, err := parsePGPKeys(exported)
 	if err != nil {
-		return nil, fmt.Errorf("gpg --export: %w", err)
+		return nil, false, fmt.Errorf("gpg --export: %w", err)
 	}
 	for _, e := range list {
 		if entityMatches(e, fp) {
-			return e, nil
+			return e, true, nil
 		}
 	}
-	return nil, fmt.Errorf("public key not found (gpg --export returned other keys)")
+	return nil, false, fmt.Errorf("public key not found (gpg --export returned other keys)")
 }

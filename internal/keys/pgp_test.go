@@ -120,6 +120,15 @@ func TestPGPWithGnuPG(t *testing.T) {
 		t.Fatalf("round trip via files: %v", err)
 	}
 
+	// The gpg --encrypt fallback (used when go-crypto cannot use an exported key).
+	enc3, err := newGPGHome(g.home, noEnv).encrypt(dataKey(), g.fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := viaFile.UnwrapPGP(g.fp, []byte(enc3)); err != nil || !bytes.Equal(got, dataKey()) {
+		t.Fatalf("gpg --encrypt fallback: %v", err)
+	}
+
 	// No key anywhere: ErrNoIdentity. A home without the key: ErrNoIdentity too.
 	none, _ := Load(LoadOptions{Getenv: noEnv, NoDefaults: true})
 	if _, err := none.UnwrapPGP(g.fp, []byte(enc)); !errors.Is(err, ErrNoIdentity) {
