@@ -36,6 +36,7 @@ $SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.config/sops/age/keys.txt, ~/.ssh/id_ed25519 a
 			if err != nil {
 				return err
 			}
+			warnUnsupportedStores(cmd.ErrOrStderr(), envLookup(), path)
 			ids, err := idf.load()
 			if err != nil {
 				return err

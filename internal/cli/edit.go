@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -65,6 +66,7 @@ with the error and FILE stays as it was.`,
 			if err != nil {
 				return err
 			}
+			warnUnsupportedStores(stderr, cf.lookup(nil), path)
 			var f *sopsfile.File
 			var plain []byte
 			var newRec sopsfile.Recipients
@@ -135,9 +137,8 @@ with the error and FILE stays as it was.`,
 					fmt.Fprintf(stderr, "%s: saved\n", path)
 					return nil
 				}
-				fmt.Fprintf(stderr, "hush: %s: your edit does not parse: %v\n", path, perr)
-				if !reopenOnTTY(stderr) {
-					return fmt.Errorf("%s: edit aborted, file unchanged: %w", path, perr)
+				if !reopenOnTTY(stderr, fmt.Sprintf("%s: your edit does not parse: %v", path, perr)) {
+					return fmt.Errorf("%s: your edit does not parse: %w; edit aborted, file unchanged", path, perr)
 				}
 			}
 		},
@@ -153,16 +154,18 @@ with the error and FILE stays as it was.`,
 	return cmd
 }
 
-// reopenOnTTY asks whether to re-open the editor; false without a terminal.
-func reopenOnTTY(stderr interface{ Write([]byte) (int, error) }) bool {
+// reopenOnTTY shows problem and asks whether to re-open the editor; without a terminal it
+// says nothing and returns false (the caller's error then reports the problem, once).
+func reopenOnTTY(stderr io.Writer, problem string) bool {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		if tty != nil {
-			tty.Close()
-		}
+	if err != nil {
 		return false
 	}
 	defer tty.Close()
+	if !term.IsTerminal(int(tty.Fd())) {
+		return false
+	}
+	fmt.Fprintln(stderr, "hush:", problem)
 	fmt.Fprint(tty, "Re-open the editor with your text? [Y/n] ")
 	line, _ := bufio.NewReader(tty).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {

@@ -96,6 +96,7 @@ file with -i, or goes to --output.`,
 			if err != nil {
 				return err
 			}
+			warnUnsupportedStores(cmd.ErrOrStderr(), cf.lookup(nil), path)
 			in, out, err := ff.formats(path, data)
 			if err != nil {
 				return err

@@ -46,6 +46,7 @@ func rewriteInPlace(cmd *cobra.Command, idf *identityFlags, ff *formatFlags, pat
 	if err != nil {
 		return err
 	}
+	warnUnsupportedStores(cmd.ErrOrStderr(), envLookup(), path)
 	ids, err := idf.load()
 	if err != nil {
 		return err

@@ -57,13 +57,22 @@ func (c *configFlag) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagFilename("config", "yaml")
 }
 
+// lookup returns where the configuration comes from; warnings go to stderr (nil: dropped).
 func (c *configFlag) lookup(stderr io.Writer) rules.Lookup {
 	p := c.path
 	if p == "" {
 		p = os.Getenv("SOPS_CONFIG")
 	}
-	return rules.Lookup{ConfigPath: p, Warn: func(s string) { fmt.Fprintln(stderr, "hush: warning:", s) }}
+	l := rules.Lookup{ConfigPath: p}
+	if stderr != nil {
+		l.Warn = func(s string) { fmt.Fprintln(stderr, "hush: warning:", s) }
+	}
+	return l
 }
+
+// envLookup is the configuration lookup for commands without --config ($SOPS_CONFIG, else
+// the search).
+func envLookup() rules.Lookup { return rules.Lookup{ConfigPath: os.Getenv("SOPS_CONFIG")} }
 
 // recipientsFor returns the creation rule's recipients and options for path, with an error
 // that says what to do when there is no configuration.
@@ -252,4 +261,20 @@ func hasSopsMetadata(docs []sopsfile.Branch) bool {
 		}
 	}
 	return false
+}
+
+// warnUnsupportedStores says so when the .sops.yaml that applies to path sets output
+// indentation (stores.yaml.indent, stores.json.indent), which hush does not apply yet: the
+// output then uses sops' default layout.
+func warnUnsupportedStores(stderr io.Writer, l rules.Lookup, path string) {
+	if path == "-" {
+		path = "stdin"
+	}
+	st, err := l.StoresFor(path)
+	if err != nil {
+		return // the commands that need the configuration report its errors
+	}
+	if st.YAMLIndent != 0 || st.JSONIndent != -1 || st.JSONBinaryIndent != -1 {
+		fmt.Fprintln(stderr, "hush: warning: the stores section of .sops.yaml (indent) is not supported yet; using the default layout")
+	}
 }
