@@ -62,7 +62,15 @@ type installOpts struct {
 // loadConfigs reads a manifest and turns it into the engine's configs (user-mode paths
 // expanded with $XDG_RUNTIME_DIR).
 func loadConfigs(path string, needRuntimeDir bool) (*manifest.Manifest, []*install.Config, error) {
-	m, err := manifest.Load(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("manifest: %w", err)
+	}
+	return parseConfigs(path, data, needRuntimeDir)
+}
+
+func parseConfigs(path string, data []byte, needRuntimeDir bool) (*manifest.Manifest, []*install.Config, error) {
+	m, err := manifest.Parse(data, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -83,9 +91,38 @@ func loadConfigs(path string, needRuntimeDir bool) (*manifest.Manifest, []*insta
 }
 
 func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
-	m, cfgs, err := loadConfigs(path, !o.check)
+	data, err := os.ReadFile(path)
 	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	e := &install.Engine{
+		DryRun:       o.dryRun,
+		Systemd:      o.systemd,
+		IgnorePasswd: o.ignorePasswd,
+		Manifest:     path,
+		Log:          slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	quick := install.QuickOptions{Manifest: path, Data: data, Env: os.Getenv("XDG_RUNTIME_DIR")}
+	if !o.check {
+		// Nothing changed since the last complete install: done before even parsing.
+		if results, ok := e.Unchanged(quick); ok {
+			if !o.sopsNixOutput {
+				for _, r := range results {
+					fmt.Fprintf(stderr, "unchanged (generation %d, nothing decrypted)\n", r.Generation)
+				}
+			}
+			return nil
+		}
+	}
+	m, cfgs, err := parseConfigs(path, data, !o.check)
+	if err != nil {
+		if o.sopsNixOutput {
+			return fmt.Errorf("manifest is not valid: %w", err)
+		}
 		return err
+	}
+	if o.sopsNixOutput && m.Logging != nil && !m.Logging.SecretChanges {
+		stdout = io.Discard // sops-install-secrets prints changes only when asked to
 	}
 	if o.check {
 		errs := install.Check(m, cfgs)
@@ -102,14 +139,8 @@ func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
 		fmt.Fprintf(stderr, "%s: ok (%d entries checked without keys)\n", path, n)
 		return nil
 	}
-	e := &install.Engine{
-		DryRun:       o.dryRun,
-		Systemd:      o.systemd,
-		IgnorePasswd: o.ignorePasswd,
-		Manifest:     path,
-		Log:          slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	}
 	partial := false
+	var results []*install.Result
 	for _, cfg := range cfgs {
 		res, err := e.Install(cfg)
 		if err != nil && !errors.Is(err, install.ErrPartial) {
@@ -118,7 +149,13 @@ func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
 		if err != nil {
 			partial = true
 		}
+		results = append(results, res)
 		printReport(stdout, stderr, cfg, res, o)
+	}
+	if !partial {
+		if err := e.RecordQuick(quick, results); err != nil {
+			fmt.Fprintln(stderr, "hush: warning: cannot record the install for the quick path:", err)
+		}
 	}
 	if partial {
 		return &ExitError{Code: 2, Err: errors.New("some secrets failed; the others are installed (see hush status)")}
@@ -286,16 +323,15 @@ func runSopsInstallSecrets(args []string, stdout, stderr io.Writer) int {
 	default:
 		return fail(fmt.Errorf("invalid value provided for -check-mode flag: %s", *checkMode))
 	}
-	m, cfgs, err := loadConfigs(path, *checkMode == "off")
-	if err != nil {
-		return fail(fmt.Errorf("manifest is not valid: %w", err))
-	}
-	switch *checkMode {
-	case "manifest":
-		return 0
-	case "sopsfile":
-		if errs := install.Check(m, cfgs); len(errs) > 0 {
-			return fail(fmt.Errorf("manifest is not valid: %w", errors.Join(errs...)))
+	if *checkMode != "off" {
+		m, cfgs, err := loadConfigs(path, false)
+		if err != nil {
+			return fail(fmt.Errorf("manifest is not valid: %w", err))
+		}
+		if *checkMode == "sopsfile" {
+			if errs := install.Check(m, cfgs); len(errs) > 0 {
+				return fail(fmt.Errorf("manifest is not valid: %w", errors.Join(errs...)))
+			}
 		}
 		return 0
 	}
@@ -306,11 +342,7 @@ func runSopsInstallSecrets(args []string, stdout, stderr io.Writer) int {
 		systemd:       os.Getenv("SOPS_RESTART_UNITS_VIA_SYSTEMCTL") == "1",
 		sopsNixOutput: true,
 	}
-	out := stdout
-	if m.Logging != nil && !m.Logging.SecretChanges {
-		out = io.Discard
-	}
-	err = runInstall(out, stderr, path, o)
+	err := runInstall(stdout, stderr, path, o)
 	var ee *ExitError
 	switch {
 	case err == nil:

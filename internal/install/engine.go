@@ -52,6 +52,8 @@ type Result struct {
 	Reload     []string
 	Decrypted  int // source files decrypted this run
 	Secrets    []SecretStatus
+
+	quick *quickTree // what RecordQuick needs to skip the next unchanged run
 }
 
 // Failed lists the entries that are not ok.
@@ -160,6 +162,7 @@ func (e *Engine) Install(cfg *Config) (*Result, error) {
 		return nil, err
 	}
 	res.Generation = gen
+	res.quick = p.quickTree(cfg, gen, digest, identities)
 	if err := e.switchTo(cfg, gen); err != nil {
 		return nil, err
 	}
@@ -183,6 +186,7 @@ func (e *Engine) Install(cfg *Config) (*Result, error) {
 // a crash interrupted is finished.
 func (e *Engine) unchanged(cfg *Config, p *plan, prev *previous) (*Result, error) {
 	res := &Result{Generation: prev.gen, Unchanged: true, Secrets: prev.status.Secrets}
+	res.quick = p.quickTree(cfg, prev.gen, prev.status.InputDigest, prev.status.Identities)
 	if err := e.linkPaths(cfg, p, prev); err != nil {
 		return res, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -107,6 +108,37 @@ type fileSpec struct {
 	UID, GID int
 	Mode     uint32
 	Chown    bool // false in user mode: the file stays the caller's
+	// Umask is the process umask (from /proc/self/status), or -1 when unknown.
+	Umask int
+}
+
+// direct says the file may be created with its final mode at once: its final owner is
+// the creator (root:root as root, or anyone in user mode), so the only people who can
+// open it at creation are those the final mode allows; and the umask removes none of the
+// mode's bits, so no fchmod is needed. This saves two of five syscalls per file.
+func (s fileSpec) direct() bool {
+	if s.Umask < 0 || uint32(s.Umask)&s.Mode != 0 || s.Mode&^0o777 != 0 {
+		return false
+	}
+	return !s.Chown || (s.UID == 0 && s.GID == 0 && os.Getegid() == 0)
+}
+
+// processUmask reads the umask without changing it (changing it would race with other
+// goroutines); -1 when /proc does not say.
+func processUmask() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Umask:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			if err == nil {
+				return int(n)
+			}
+		}
+	}
+	return -1
 }
 
 // createFile creates name inside dirfd exclusively (never through a symlink, never over an
@@ -114,7 +146,17 @@ type fileSpec struct {
 // data. At no instant can anyone the final mode excludes open it: until the fchmod the
 // mode is 0000, and only root bypasses that.
 func createFile(dirfd int, name string, data []byte, spec fileSpec) error {
-	fd, err := unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	if spec.direct() {
+		fd, err := unix.Openat(dirfd, name, flags, spec.Mode)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		createStep("direct", fd)
+		return writeAll(fd, data)
+	}
+	fd, err := unix.Openat(dirfd, name, flags, 0)
 	if err != nil {
 		return err
 	}
@@ -131,6 +173,10 @@ func createFile(dirfd int, name string, data []byte, spec fileSpec) error {
 		return fmt.Errorf("chmod %o: %w", spec.Mode, err)
 	}
 	createStep("moded", fd)
+	return writeAll(fd, data)
+}
+
+func writeAll(fd int, data []byte) error {
 	for len(data) > 0 {
 		n, err := unix.Write(fd, data)
 		if err != nil {

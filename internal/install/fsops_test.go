@@ -23,8 +23,16 @@ func TestCreateFileExactUnderAnyUmask(t *testing.T) {
 			t.Fatal(err)
 		}
 		for j, m := range modes {
-			if err := createFile(fd, "f"+string(rune('0'+j)), []byte("x"), fileSpec{UID: testUID1, GID: testGID, Mode: m, Chown: true}); err != nil {
+			if err := createFile(fd, "f"+string(rune('0'+j)), []byte("x"), fileSpec{UID: testUID1, GID: testGID, Mode: m, Chown: true, Umask: processUmask()}); err != nil {
 				t.Fatal(err)
+			}
+			// root:root files take the direct path when the umask allows it.
+			if err := createFile(fd, "r"+string(rune('0'+j)), []byte("x"), fileSpec{Mode: m, Chown: true, Umask: processUmask()}); err != nil {
+				t.Fatal(err)
+			}
+			var rst unix.Stat_t
+			if err := unix.Fstatat(fd, "r"+string(rune('0'+j)), &rst, unix.AT_SYMLINK_NOFOLLOW); err != nil || rst.Mode&0o7777 != m || rst.Uid != 0 || rst.Gid != 0 {
+				t.Errorf("umask %03o: root file mode %04o, got %04o %d:%d", mask, m, rst.Mode&0o7777, rst.Uid, rst.Gid)
 			}
 			var st unix.Stat_t
 			if err := unix.Fstatat(fd, "f"+string(rune('0'+j)), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
@@ -86,6 +94,9 @@ func TestCreateFileNeverMoreOpen(t *testing.T) {
 	}
 	if len(steps) != 3 {
 		t.Fatalf("steps %v", steps)
+	}
+	if processUmask() != 0 {
+		t.Errorf("processUmask %o, want 0 (set by this test)", processUmask())
 	}
 }
 

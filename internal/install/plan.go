@@ -115,24 +115,35 @@ func (en *entry) what() string {
 // inputDigest covers everything that decides the generation's contents: the resolved
 // entries, the ciphertext digests, the identities' public parts and the options.
 func (p *plan) inputDigest(identities []string, e *Engine) string {
-	type rec struct {
-		Rel, Link, Ckey, Err string
-		UID, GID             int
-		Attrs                Attrs
-		Tpl                  *Template
-	}
-	var recs []rec
+	d := newDigester("hush install input v1")
+	d.str(p.cfg.MountPoint)
+	d.str(p.cfg.Symlink)
+	d.flag(p.cfg.UserMode)
+	d.flag(e.IgnorePasswd)
+	d.num(p.keysGID)
+	d.num(p.cfg.KeepGenerations)
+	d.strs(identities)
+	d.num(len(p.entries))
 	for _, en := range p.entries {
-		r := rec{Rel: en.rel, Link: en.link, UID: en.uid, GID: en.gid, Attrs: en.attrs, Tpl: en.tpl}
+		d.str(en.rel)
+		d.str(en.link)
+		d.num(en.uid)
+		d.num(en.gid)
+		d.attrs(&en.attrs)
+		d.flag(en.err != nil) // a resolution failure must not look like an earlier success
 		if en.sec != nil {
-			r.Ckey = hashJSON([]any{en.sec.Kind, en.sec.Format, en.sec.File, en.src.digest, fmt.Sprint(en.sec.Key)})
+			d.str(string(en.sec.Kind))
+			d.str(en.sec.Format)
+			d.str(en.sec.File)
+			d.str(en.src.digest)
+			d.key(en.sec.Key)
 		}
-		if en.err != nil {
-			r.Err = "x" // a resolution failure must not look like an earlier success
+		if en.tpl != nil {
+			d.str(en.tpl.Content)
+			d.str(en.tpl.File)
 		}
-		recs = append(recs, r)
 	}
-	return hashJSON([]any{statusVersion, p.cfg.MountPoint, p.cfg.Symlink, p.cfg.UserMode, p.keysGID, e.IgnorePasswd, p.cfg.KeepGenerations, identities, recs})
+	return d.sum()
 }
 
 // decide marks, per secret, whether its bytes can be carried from the previous generation

@@ -3,7 +3,6 @@ package install
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
@@ -92,26 +91,26 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// hashJSON is the hex sha256 of v's JSON encoding (used for content keys and the digest).
-func hashJSON(v any) string {
-	b, _ := json.Marshal(v)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
 // contentKey identifies what a secret's bytes are made from: which ciphertext and which
 // key in it. Equal keys mean equal bytes, so the old generation's file can be carried over
 // without decrypting.
 func contentKey(s *Secret, fileDigest string) string {
-	return hashJSON([]any{"secret", string(s.Kind), s.Format, fileDigest, fmt.Sprint(s.Key)})
+	d := newDigester("hush secret content v1")
+	d.str(string(s.Kind))
+	d.str(s.Format)
+	d.str(fileDigest)
+	d.key(s.Key)
+	return d.sum()
 }
 
 // templateKey identifies a rendered template: its text and the content keys of the
 // secrets it uses.
 func templateKey(text []byte, refs []string, secretKeys map[string]string) string {
-	parts := []any{"template", string(text)}
+	d := newDigester("hush template content v1")
+	d.str(string(text))
 	for _, name := range refs {
-		parts = append(parts, name, secretKeys[name])
+		d.str(name)
+		d.str(secretKeys[name])
 	}
-	return hashJSON(parts)
+	return d.sum()
 }

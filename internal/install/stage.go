@@ -45,6 +45,7 @@ func (e *Engine) stage(cfg *Config, p *plan, prev *previous, res *Result, digest
 	}
 	defer unix.Close(gfd)
 
+	umask := processUmask()
 	dirs := map[string]int{".": gfd}
 	defer func() {
 		for k, fd := range dirs {
@@ -69,7 +70,7 @@ func (e *Engine) stage(cfg *Config, p *plan, prev *previous, res *Result, digest
 			dirs[path.Clean("./"+dir)] = dfd
 		}
 		e.fault("file " + en.rel)
-		spec := fileSpec{UID: en.uid, GID: en.gid, Mode: en.attrs.Mode, Chown: chown}
+		spec := fileSpec{UID: en.uid, GID: en.gid, Mode: en.attrs.Mode, Chown: chown, Umask: umask}
 		if err := createFile(dfd, base, en.value, spec); err != nil {
 			return 0, fmt.Errorf("generation %d: %s: %w", gen, en.what(), err)
 		}
@@ -98,12 +99,16 @@ func (e *Engine) stage(cfg *Config, p *plan, prev *previous, res *Result, digest
 		return 0, fmt.Errorf("generation %d: %s: %w", gen, metaDir, err)
 	}
 	defer unix.Close(metaFD)
-	rootOnly := fileSpec{Mode: 0o600, Chown: chown}
+	rootOnly := fileSpec{Mode: 0o600, Chown: chown, Umask: umask}
 	if len(st.Restart)+len(st.Reload) > 0 {
 		e.fault("report marker")
 		if err := createFile(metaFD, reportPending, nil, rootOnly); err != nil {
 			return 0, fmt.Errorf("generation %d: %w", gen, err)
 		}
+	}
+	e.fault("digest")
+	if err := createFile(metaFD, digestFile, []byte(digest), rootOnly); err != nil {
+		return 0, fmt.Errorf("generation %d: digest: %w", gen, err)
 	}
 	e.fault("status")
 	if err := createFile(metaFD, "status.json", data, rootOnly); err != nil {
