@@ -23,22 +23,20 @@ type yamlStore struct{}
 
 func init() { stores[YAML] = yamlStore{} }
 
-// yamlLimits bound what aliases may expand to: without them a few lines of anchors
-// ("billion laughs") make the tree exponentially large.
-const (
-	yamlMaxDepth         = 10000
-	yamlMinExpandBudget  = 1 << 20
-	yamlExpandPerByteCap = 100
-)
+// Aliases may expand to far more nodes than the file holds ("billion laughs"). The limit is
+// the library's own rule for decoding (which sops' first pass applies): past 1,000 nodes,
+// those reached through aliases may be at most 99% of all, falling to 10% from 4,000,000.
+const yamlMaxDepth = 10000
 
 type yamlReader struct {
-	budget int // nodes left to visit; aliases count their whole expansion
-	active map[*yaml.Node]bool
+	visited, viaAlias int
+	aliasDepth        int // > 0 while inside an alias expansion
+	active            map[*yaml.Node]bool
 }
 
 func (yamlStore) Parse(data []byte) ([]Branch, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	r := &yamlReader{budget: max(yamlMinExpandBudget, yamlExpandPerByteCap*len(data)), active: map[*yaml.Node]bool{}}
+	r := &yamlReader{active: map[*yaml.Node]bool{}}
 	var docs []Branch
 	for {
 		var doc yaml.Node
@@ -85,11 +83,25 @@ func yamlSyntaxError(err error) error {
 }
 
 func (r *yamlReader) spend(n *yaml.Node) error {
-	r.budget--
-	if r.budget < 0 {
+	r.visited++
+	if r.aliasDepth > 0 {
+		r.viaAlias++
+	}
+	if r.viaAlias > 100 && r.visited > 1000 && float64(r.viaAlias)/float64(r.visited) > allowedAliasRatio(r.visited) {
 		return fmt.Errorf("line %d: aliases expand to too many nodes", n.Line)
 	}
 	return nil
+}
+
+func allowedAliasRatio(visited int) float64 {
+	const lo, hi = 400000, 4000000
+	switch {
+	case visited <= lo:
+		return 0.99
+	case visited >= hi:
+		return 0.10
+	}
+	return 0.99 - 0.89*(float64(visited-lo)/(hi-lo))
 }
 
 // yamlComments splits a node comment ("# a\n# b") into tree comments, dropping the leading
@@ -154,7 +166,9 @@ func (r *yamlReader) intoBranch(n *yaml.Node, b *Branch, commentsDone bool, dept
 			return fmt.Errorf("line %d: alias refers to itself", n.Line)
 		}
 		r.active[n.Alias] = true
+		r.aliasDepth++
 		err := r.intoBranch(n.Alias, b, false, depth+1)
+		r.aliasDepth--
 		delete(r.active, n.Alias)
 		if err != nil {
 			return err
@@ -172,9 +186,11 @@ func (r *yamlReader) intoBranch(n *yaml.Node, b *Branch, commentsDone bool, dept
 
 func (r *yamlReader) mappingEntries(n *yaml.Node, b *Branch, depth int) error {
 	add := addToBranch(b)
-	var seen map[any]int
+	// Duplicates are judged on the key's text, as the library's check that sops runs does
+	// (so 0 and 0.0 are two keys, "a" and a one).
+	var seen map[string]int
 	if len(n.Content) > 2 {
-		seen = make(map[any]int, len(n.Content)/2)
+		seen = make(map[string]int, len(n.Content)/2)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -189,11 +205,11 @@ func (r *yamlReader) mappingEntries(n *yaml.Node, b *Branch, depth int) error {
 		if err != nil {
 			return err
 		}
-		if seen != nil {
-			if line, dup := seen[key]; dup {
+		if seen != nil && k.Kind == yaml.ScalarNode {
+			if line, dup := seen[k.Value]; dup {
 				return fmt.Errorf("line %d: mapping key %s already defined at line %d", k.Line, describeKey(key), line)
 			}
-			seen[key] = k.Line
+			seen[k.Value] = k.Line
 		}
 		val, err := r.value(v, scalarLike, depth+1)
 		if err != nil {
@@ -316,7 +332,9 @@ func (r *yamlReader) value(n *yaml.Node, commentsDone bool, depth int) (any, err
 			return nil, fmt.Errorf("line %d: alias refers to itself", n.Line)
 		}
 		r.active[n.Alias] = true
+		r.aliasDepth++
 		v, err := r.value(n.Alias, false, depth+1)
+		r.aliasDepth--
 		delete(r.active, n.Alias)
 		return v, err
 	}
