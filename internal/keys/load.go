@@ -15,12 +15,13 @@ import (
 //  2. $HUSH_AGE_KEY_FILE (a list, separated like $PATH)
 //  3. $SOPS_AGE_KEY_FILE
 //  4. $SOPS_AGE_KEY (inline; several keys per line allowed, as in sops)
-//  5. $SOPS_AGE_SSH_PRIVATE_KEY_FILE
-//  6. LoadOptions.SSHKeyPaths (host keys, for install)
-//  7. unless NoDefaults, sops' defaults: $XDG_CONFIG_HOME/sops/age/keys.txt (else
+//  5. $SOPS_AGE_KEY_CMD (its output, as a key file)
+//  6. $SOPS_AGE_SSH_PRIVATE_KEY_FILE, then $SOPS_AGE_SSH_PRIVATE_KEY_CMD (unencrypted output)
+//  7. LoadOptions.SSHKeyPaths (host keys, for install)
+//  8. unless NoDefaults, sops' defaults: $XDG_CONFIG_HOME/sops/age/keys.txt (else
 //     ~/.config/sops/age/keys.txt), ~/.ssh/id_ed25519, ~/.ssh/id_rsa.
 //
-// Everything named (1-6) must load: an error names the file. Defaults that are missing are
+// Everything named (1-7) must load: an error names the file. Defaults that are missing are
 // skipped silently; defaults that exist but do not parse are skipped with a note, as sops
 // does, because a stray ~/.ssh/id_rsa of an odd kind must not stop decryption with keys.txt.
 //
@@ -31,6 +32,8 @@ import (
 type source struct {
 	path     string
 	inline   string // content, for $SOPS_AGE_KEY
+	command  string // for $SOPS_AGE_KEY_CMD, $SOPS_AGE_SSH_PRIVATE_KEY_CMD
+	envName  string
 	label    string // how it is named in messages
 	explicit bool
 	multi    bool
@@ -61,8 +64,14 @@ func load(opts LoadOptions) (*Set, error) {
 	if k := getenv("SOPS_AGE_KEY"); strings.TrimSpace(k) != "" {
 		sources = append(sources, source{inline: k, label: "$SOPS_AGE_KEY", explicit: true, multi: true})
 	}
+	if c := getenv("SOPS_AGE_KEY_CMD"); strings.TrimSpace(c) != "" {
+		sources = append(sources, source{command: c, envName: "SOPS_AGE_KEY_CMD", label: "$SOPS_AGE_KEY_CMD", explicit: true})
+	}
 	if f := getenv("SOPS_AGE_SSH_PRIVATE_KEY_FILE"); f != "" {
 		sources = append(sources, source{path: f, label: f + " ($SOPS_AGE_SSH_PRIVATE_KEY_FILE)", explicit: true})
+	}
+	if c := getenv("SOPS_AGE_SSH_PRIVATE_KEY_CMD"); strings.TrimSpace(c) != "" {
+		sources = append(sources, source{command: c, envName: "SOPS_AGE_SSH_PRIVATE_KEY_CMD", label: "$SOPS_AGE_SSH_PRIVATE_KEY_CMD", explicit: true})
 	}
 	for _, f := range opts.SSHKeyPaths {
 		sources = append(sources, source{path: f, label: f, explicit: true})
@@ -84,7 +93,13 @@ func load(opts LoadOptions) (*Set, error) {
 	seenRecipient := map[string]bool{}
 	for _, src := range sources {
 		data := []byte(src.inline)
-		if src.path != "" {
+		if src.command != "" {
+			st.searched = append(st.searched, src.label)
+			var err error
+			if data, err = runKeyCommand(src.envName, src.command); err != nil {
+				return nil, err
+			}
+		} else if src.path != "" {
 			clean := filepath.Clean(src.path)
 			if seenPath[clean] {
 				continue
@@ -106,7 +121,14 @@ func load(opts LoadOptions) (*Set, error) {
 		} else {
 			st.searched = append(st.searched, src.label)
 		}
-		ids, err := parseIdentityData(data, src.label, src.multi, prompt)
+		srcPrompt := prompt
+		if src.command != "" {
+			// Command output is used as it comes: there is no file to ask a passphrase for later.
+			srcPrompt = func(string) ([]byte, error) {
+				return nil, fmt.Errorf("the key printed by $%s is passphrase-protected, which is not supported", src.envName)
+			}
+		}
+		ids, err := parseIdentityData(data, src.label, src.multi, srcPrompt)
 		clear(data)
 		if err != nil {
 			if !src.explicit {
