@@ -95,7 +95,44 @@ func writeJSON(w io.Writer, v any) error {
 
 func newKeyCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "key", Short: "Convert and inspect keys"}
-	cmd.AddCommand(newKeyFromSSHCmd())
+	cmd.AddCommand(newKeyFromSSHCmd(), newKeyPublicCmd())
+	return cmd
+}
+
+func newKeyPublicCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "public FILE...",
+		Short: "Print the recipients of identity files (like age-keygen -y)",
+		Long: `Print the public recipients of the identities in FILE: age identities, SSH private keys
+(their ssh-ed25519/ssh-rsa recipient and, for ed25519, the ssh-to-age X25519 recipient).
+Plugin identities have no fixed recipient and are listed by plugin name on standard error.`,
+		Example: `  hush key public ~/.config/sops/age/keys.txt`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, err := keys.Load(keys.LoadOptions{Files: args, NoDefaults: true, Getenv: func(string) string { return "" }})
+			if err != nil {
+				return err
+			}
+			recipients := set.AgeRecipients()
+			if asJSON {
+				if recipients == nil {
+					recipients = []string{}
+				}
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"recipients": recipients, "identities": set.Describe()})
+			}
+			for _, r := range recipients {
+				fmt.Fprintln(cmd.OutOrStdout(), r)
+			}
+			for _, d := range set.Describe() {
+				if strings.HasPrefix(d, "age plugin identity") {
+					fmt.Fprintln(cmd.ErrOrStderr(), d)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print recipients and identity descriptions as JSON")
 	return cmd
 }
 
