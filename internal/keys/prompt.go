@@ -113,7 +113,7 @@ func pluginUI(prompt func(string) ([]byte, error)) *plugin.ClientUI {
 			if no == "" {
 				return true, nil
 			}
-			return strings.EqualFold(answer, yes) || (answer != "" && strings.EqualFold(answer[:1], yes[:1])), nil
+			return strings.EqualFold(answer, yes) || (answer != "" && strings.HasPrefix(strings.ToLower(yes), strings.ToLower(answer))), nil
 		},
 		WaitTimer: func(name string) {
 			ttyMessage("age-plugin-%s: waiting on the plugin (touch your security key?)", name)

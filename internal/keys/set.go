@@ -10,11 +10,9 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 )
 
-// Set holds identities parsed once by Load. Its methods are safe for concurrent use: install
-// decrypts many files in parallel through one Set.
-//
-// (Its fields are declared in api.go's Set type's companion, setState, to keep the contract
-// file small.)
+// setState is what a Set holds (api.go keeps the Set type itself small): identities parsed
+// once by Load, read-only afterwards except for the atomic last-success index, so every
+// method is safe for concurrent use (install decrypts many files in parallel).
 type setState struct {
 	ages []loadedIdentity
 	// orders[i] is the identity list with identity i first. UnwrapAge tries the identity that
