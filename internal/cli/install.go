@@ -152,10 +152,9 @@ func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
 		results = append(results, res)
 		printReport(stdout, stderr, cfg, res, o)
 	}
-	if !partial {
-		if err := e.RecordQuick(quick, results); err != nil {
-			fmt.Fprintln(stderr, "hush: warning: cannot record the install for the quick path:", err)
-		}
+	// Recorded only when every tree is complete (RecordQuick drops the record otherwise).
+	if err := e.RecordQuick(quick, results); err != nil {
+		fmt.Fprintln(stderr, "hush: warning: cannot record the install for the quick path:", err)
 	}
 	if partial {
 		return &ExitError{Code: 2, Err: errors.New("some secrets failed; the others are installed (see hush status)")}

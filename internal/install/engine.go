@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -204,11 +205,17 @@ type previous struct {
 	fd      int  // directory fd, -1 when none
 	status  *Status
 	byName  map[string]*SecretStatus
+	dirs    map[string]int // parent directory fds of read (-1: unavailable)
 }
 
 func (p *previous) close() {
 	if p.fd >= 0 {
 		unix.Close(p.fd)
+	}
+	for _, fd := range p.dirs {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
 	}
 }
 
@@ -253,16 +260,35 @@ func openPrevious(cfg *Config) (*previous, error) {
 	return prev, nil
 }
 
-// readPrev returns the previous generation's bytes for a relative name, or nil.
+// read returns the previous generation's bytes for a relative name, or false.
 func (p *previous) read(rel string) ([]byte, bool) {
 	if p.fd < 0 {
 		return nil, false
 	}
-	dfd, base, err := openParentNoFollow(p.fd, rel, false, 0, nil)
-	if err != nil {
-		return nil, false
+	dir, base := "", rel
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		dir, base = rel[:i], rel[i+1:]
 	}
-	defer unix.Close(dfd)
+	dfd := p.fd
+	if dir != "" {
+		// Parent directories are opened once per run (10,000 secrets, a few directories).
+		if p.dirs == nil {
+			p.dirs = map[string]int{}
+		}
+		fd, ok := p.dirs[dir]
+		if !ok {
+			var err error
+			fd, _, err = openParentNoFollow(p.fd, rel, false, 0, nil)
+			if err != nil {
+				fd = -1
+			}
+			p.dirs[dir] = fd
+		}
+		if fd < 0 {
+			return nil, false
+		}
+		dfd = fd
+	}
 	b, err := readFileAt(dfd, base)
 	if err != nil {
 		return nil, false

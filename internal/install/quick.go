@@ -144,7 +144,7 @@ func (e *Engine) Unchanged(o QuickOptions) ([]*Result, bool) {
 		for path := range t.Files {
 			files = append(files, &sourceFile{path: path})
 		}
-		readSources(files)
+		hashFiles(files)
 		for _, f := range files {
 			if f.readErr != nil || f.digest != t.Files[f.path] {
 				return nil, false

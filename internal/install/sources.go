@@ -7,6 +7,8 @@ import (
 	"os"
 	"runtime"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // sourceFile is one source file of the plan: read once, hashed once, decrypted at most once.
@@ -36,6 +38,44 @@ func readSources(files []*sourceFile) {
 		}
 		sum := sha256.Sum256(data)
 		f.data, f.digest = data, hex.EncodeToString(sum[:])
+	})
+}
+
+// hashFiles is readSources for the quick path: digests only, through one reused buffer
+// per worker, no copy of the data kept.
+func hashFiles(files []*sourceFile) {
+	bufs := make(chan []byte, runtime.GOMAXPROCS(0))
+	parallel(len(files), func(i int) {
+		var buf []byte
+		select {
+		case buf = <-bufs:
+		default:
+			buf = make([]byte, 64<<10)
+		}
+		defer func() { bufs <- buf }()
+		f := files[i]
+		fd, err := unix.Open(f.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			f.readErr = err
+			return
+		}
+		defer unix.Close(fd)
+		h := sha256.New()
+		for {
+			n, err := unix.Read(fd, buf)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				f.readErr = err
+				return
+			}
+			if n == 0 {
+				break
+			}
+			h.Write(buf[:n])
+		}
+		f.digest = hex.EncodeToString(h.Sum(nil))
 	})
 }
 
