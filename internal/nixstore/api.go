@@ -17,7 +17,8 @@ type Derivation struct {
 	// DrvWithVersion("xp-dyn-drv",...) (dynamic derivations, newer Nix).
 	Version string
 
-	spans []Span // every string literal of the parsed file, in file order (see Locate)
+	spans       []Span // every string literal of the parsed file, in file order (see Locate)
+	jsonLiteral []byte // the raw __json literal of structured attributes, if any
 }
 
 // Output is one output of a derivation.

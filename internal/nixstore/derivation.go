@@ -40,12 +40,18 @@ type Field struct {
 	Index int
 	// Key is true when the literal is the name of an env entry, not its value.
 	Key bool
+	// Member is, for the __json entry of a derivation with structured attributes, the JSON
+	// path of the member at the located offset (e.g. "nested.b[1]"); set by Locate.
+	Member string
 }
 
 // String renders the field the way a finding names it, e.g. `env "curlOpts"`, `args[2]`.
 func (f Field) String() string {
 	switch f.Kind {
 	case "env":
+		if f.Member != "" {
+			return "structured attribute " + strconv.Quote(f.Member)
+		}
 		if f.Key {
 			return "attribute name " + strconv.Quote(f.Name)
 		}
@@ -77,7 +83,12 @@ func (d *Derivation) Spans() []Span { return d.spans }
 func (d *Derivation) Locate(off int) (Field, bool) {
 	i := sort.Search(len(d.spans), func(i int) bool { return d.spans[i].End > off })
 	if i < len(d.spans) && d.spans[i].Start <= off {
-		return d.spans[i].Field, true
+		s := d.spans[i]
+		f := s.Field
+		if f.Kind == "env" && !f.Key && f.Name == structuredAttrsName && d.jsonLiteral != nil {
+			f.Member = structuredPath(d.jsonLiteral, off-s.Start)
+		}
+		return f, true
 	}
 	return Field{}, false
 }
@@ -381,6 +392,11 @@ func (p *parser) derivation() (*Derivation, error) {
 			return err
 		}
 		d.Env = append(d.Env, EnvVar{Name: name, Value: value})
+		if name == structuredAttrsName {
+			// Kept (a copy: callers reuse their buffers) for Locate to name JSON members.
+			s := p.spans[len(p.spans)-1]
+			d.jsonLiteral = append([]byte(nil), p.data[s.Start:s.End]...)
+		}
 		return p.expect(")")
 	})
 	if err != nil {

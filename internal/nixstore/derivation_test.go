@@ -259,6 +259,7 @@ func FuzzParseDerivation(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`Derive([],[],[],"","",[],[])`))
+	f.Add([]byte(`Derive([],[],[],"","",[],[("__json","{\"a\":[1,{\"b\\\"\":\"x\"}],\"c\":\"")])`))
 	f.Add([]byte(`DrvWithVersion("xp-dyn-drv",[],[("/a.drv",([],[("b",["out"])]))],[],"","",[],[])`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := ParseDerivation(data)
@@ -276,6 +277,9 @@ func FuzzParseDerivation(f *testing.F) {
 			}
 			prev = s.End
 		}
+		for off := 0; off < len(data); off += 1 + len(data)/64 {
+			d.Locate(off) // names structured-attrs members too: must not panic
+		}
 		if d.Version != "" {
 			return
 		}
@@ -284,8 +288,53 @@ func FuzzParseDerivation(f *testing.F) {
 			t.Fatalf("re-parse of formatted derivation: %v", err)
 		}
 		again.spans, d.spans = nil, nil
+		again.jsonLiteral, d.jsonLiteral = nil, nil
 		if !reflect.DeepEqual(again, d) {
 			t.Fatalf("round trip changed the derivation")
 		}
 	})
+}
+
+func TestLocateStructuredAttrs(t *testing.T) {
+	data := readSeed(t, "structured.drv") // __structuredAttrs = true; nested = { a = 1; b = [ "x" "y\"z" ]; }
+	d, err := ParseDerivation(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ needle, want string }{
+		{`y\\\"z`, `structured attribute "nested.b[1]"`},
+		{`x\",`, `structured attribute "nested.b[0]"`},
+		{`hush-seed-structured\",`, `structured attribute "name"`},
+		{`/bin/sh\",`, `structured attribute "builder"`},
+		{`nested\"`, `structured attribute "nested"`}, // inside the key itself
+	} {
+		i := bytes.Index(data, []byte(c.needle))
+		if i < 0 {
+			t.Fatalf("needle %q not in seed", c.needle)
+		}
+		f, ok := d.Locate(i + 1)
+		if !ok || f.String() != c.want {
+			t.Errorf("Locate(%q) = %q, want %q", c.needle, f.String(), c.want)
+		}
+	}
+	// the other env entry is an ordinary attribute
+	i := bytes.LastIndex(data, []byte(`("out","/nix`))
+	if f, _ := d.Locate(i + 8); f.String() != `attribute "out"` {
+		t.Errorf("out: %q", f.String())
+	}
+}
+
+func TestJSONPathAt(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":{"b":[1,2,{"c":"xx`: "a.b[2].c",
+		`{"a":1,"b":"`:            "b",
+		`{"a":1,`:                 "",
+		`[[1],[2,"`:               "[1][1]",
+		`{"k\"q":"`:               `k"q`,
+		`{"a":"x"}]]`:             "",
+	} {
+		if got := jsonPathAt([]byte(in), len(in)); got != want {
+			t.Errorf("jsonPathAt(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
