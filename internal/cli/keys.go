@@ -94,7 +94,29 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func newKeyCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "key", Short: "Convert and inspect keys"}
+	cmd := &cobra.Command{
+		Use:   "key",
+		Short: "Convert and inspect keys",
+		Long: `Convert and inspect keys.
+
+Where hush finds identities to decrypt with (the same places as sops, so existing sops setups
+work unchanged), in the order they are tried:
+
+  --identity FILE (repeatable)     age identities, or an SSH private key
+  $HUSH_AGE_KEY_FILE               list of files, separated like $PATH
+  $SOPS_AGE_KEY_FILE               one file
+  $SOPS_AGE_KEY                    identities inline (several lines or words)
+  $SOPS_AGE_KEY_CMD                a command printing identities (run once, no shell)
+  $SOPS_AGE_SSH_PRIVATE_KEY_FILE   an SSH private key
+  $SOPS_AGE_SSH_PRIVATE_KEY_CMD    a command printing an unencrypted SSH private key
+  $XDG_CONFIG_HOME/sops/age/keys.txt (else ~/.config/sops/age/keys.txt)
+  ~/.ssh/id_ed25519, ~/.ssh/id_rsa
+
+An ed25519 SSH key also acts as its ssh-to-age X25519 key. A passphrase-protected SSH key asks
+on the terminal when a file is encrypted to it ($HUSH_NO_TTY=1: never ask). OpenPGP ("pgp" in
+sops files): armored private key files in $HUSH_PGP_KEY_FILE, then gpg with $GNUPGHOME
+(else ~/.gnupg).`,
+	}
 	cmd.AddCommand(newKeyFromSSHCmd(), newKeyPublicCmd())
 	return cmd
 }
