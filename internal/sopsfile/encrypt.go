@@ -25,7 +25,17 @@ import (
 // can compare, or ask Changed.
 
 // stash holds the old ciphertexts by (additional data, type, plaintext).
-type stash map[string][]string
+type stash map[string][]stashEntry
+
+// stashEntry is one old ciphertext. For an encrypted comment that was a mapping entry it also
+// remembers whether the comment was inline: sops' decryption forgets that (so Plaintext matches
+// sops decrypt), and without it an unchanged re-encryption would move the comment to a line
+// of its own.
+type stashEntry struct {
+	enc           string
+	commentKey    bool
+	inlineComment bool
+}
 
 func stashKey(ad []byte, v any) (string, bool) {
 	pt, typ, err := plainBytes(nil, v)
@@ -60,11 +70,13 @@ func buildStash(orig []byte, format Format, meta *Metadata, key []byte) ([]Branc
 			return v, nil
 		}
 		var s string
+		var e stashEntry
 		switch x := v.(type) {
 		case string:
 			s = x
 		case Comment:
 			s = x.Value
+			e.commentKey, e.inlineComment = true, x.Inline
 		default:
 			return v, nil
 		}
@@ -76,7 +88,8 @@ func buildStash(orig []byte, format Format, meta *Metadata, key []byte) ([]Branc
 			return v, nil
 		}
 		if k, ok := stashKey(ad, pv); ok {
-			st[k] = append(st[k], s)
+			e.enc = s
+			st[k] = append(st[k], e)
 		}
 		return v, nil
 	}
@@ -88,20 +101,28 @@ func buildStash(orig []byte, format Format, meta *Metadata, key []byte) ([]Branc
 	return docs, st, nil
 }
 
-func (st stash) take(ad []byte, v any) (string, bool) {
+// take hands out the next old ciphertext for v at ad: a string, or for a comment that was a
+// mapping entry, the Comment to put back.
+func (st stash) take(ad []byte, v any) (any, bool) {
 	if st == nil {
-		return "", false
+		return nil, false
 	}
 	k, ok := stashKey(ad, v)
 	if !ok {
-		return "", false
+		return nil, false
 	}
 	q := st[k]
 	if len(q) == 0 {
-		return "", false
+		return nil, false
 	}
 	st[k] = q[1:]
-	return q[0], true
+	e := q[0]
+	if c, ok := v.(Comment); ok && e.commentKey {
+		c.Value = e.enc
+		c.Inline = c.Inline || e.inlineComment
+		return c, true
+	}
+	return e.enc, true
 }
 
 // validateRules checks that at most one suffix/regex option is set and that regexes compile.
@@ -146,13 +167,13 @@ func encryptDocs(docs []Branch, meta *Metadata, c *valueCipher, st stash) ([]Bra
 		}
 		out, ok := st.take(ad, v)
 		if !ok {
-			var err error
-			out, err = c.encryptValue(v, ad, nil)
+			s, err := c.encryptValue(v, ad, nil)
 			if err != nil {
 				return nil, err
 			}
+			out = s
 		}
-		if _, isComment := v.(Comment); isComment && rules.unencCommentRe != nil && rules.unencCommentRe.MatchString(out) {
+		if _, isComment := v.(Comment); isComment && rules.unencCommentRe != nil && rules.unencCommentRe.MatchString(encString(out)) {
 			return nil, errors.New("an encrypted comment matches unencrypted_comment_regex, so it could not be decrypted again; use a regex that cannot match ENC[...]")
 		}
 		return out, nil
@@ -290,4 +311,12 @@ func treesEqual(a, b any) bool {
 		return ok && a.Equal(bb)
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+func encString(v any) string {
+	if c, ok := v.(Comment); ok {
+		return c.Value
+	}
+	s, _ := v.(string)
+	return s
 }

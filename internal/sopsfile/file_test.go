@@ -3,6 +3,7 @@ package sopsfile
 import (
 	"bytes"
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,6 +32,33 @@ func TestInteropKeyGroups(t *testing.T) {
 	_, err = Decrypt("g.yaml", enc, YAML, e.KeySet(t, 1))
 	if !errors.Is(err, ErrNoKey) || !strings.Contains(err.Error(), "1 of 3 key groups opened, 2 needed") {
 		t.Errorf("one identity: %v", err)
+	}
+
+	// updatekeys: hush opened groups 0 and 1 only, and moves group 2 to a new identity; the
+	// share of group 2 is re-derived, so sops opens the result with groups 0+2 or 1+2.
+	e4 := newInteropEnv(t, 1)
+	r := e.GroupRecipients(2)
+	r.Groups[2].Age = []string{e4.Recipient(0)}
+	if err := f.Rewrap(r); err != nil {
+		t.Fatal(err)
+	}
+	rewrapped, err := f.Encrypt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][]int{{0}, {1}} {
+		keyFile := e.dir + "/rewrap.txt"
+		writeKeys(t, keyFile, e, p...)
+		b, _ := os.ReadFile(keyFile)
+		_ = writeFile(keyFile, append(b, []byte(e4.ids[0].String()+"\n")...))
+		got, err := e.SopsDecryptWith(YAML, rewrapped, keyFile)
+		if err != nil {
+			t.Fatalf("sops on the rewrapped file with group %v + the new identity: %v", p, err)
+		}
+		requireSame(t, "rewrapped 2-of-3 decrypted by sops", got, want)
+	}
+	if bytes.Contains(rewrapped, []byte(e.Recipient(2))) {
+		t.Error("the removed recipient is still in the file")
 	}
 
 	mine := e.HushEncrypt(t, YAML, []byte(groupsPlain), e.GroupRecipients(2), EncryptionRules{})

@@ -249,6 +249,31 @@ type interopCase struct {
 	plain map[Format]string
 	rule  []string // extra .sops.yaml lines
 	rules EncryptionRules
+	// groups: three key groups, one identity each, threshold 2 (else one identity)
+	groups bool
+}
+
+// caseRule, caseRecipients and caseIDs are the sops rule, hush recipients and the identities to
+// decrypt with for c.
+func (e *interopEnv) caseRule(c interopCase) string {
+	if c.groups {
+		return e.GroupsRule(2, c.rule...)
+	}
+	return e.Rule([]int{0}, c.rule...)
+}
+
+func (e *interopEnv) caseRecipients(c interopCase) Recipients {
+	if c.groups {
+		return e.GroupRecipients(2)
+	}
+	return e.Recipients(0)
+}
+
+func caseIDs(c interopCase) []int {
+	if c.groups {
+		return []int{1, 2}
+	}
+	return []int{0}
 }
 
 const yamlAllTypes = `# top comment
@@ -324,12 +349,14 @@ var interopCases = []interopCase{
 	{name: "encrypted_comment_regex", plain: map[Format]string{YAML: "a: 1\n# sops:enc\nb: 2\n# sops:enc\n# another\nb2: 3\nc:\n  # sops:enc\n  d: x\n  e: y\n# sops:enc\nm:\n  n: o\nl:\n  - p\n  # sops:enc\n  - q\n  - r\n"},
 		rule: []string{"encrypted_comment_regex: sops:enc"}, rules: EncryptionRules{EncryptedCommentRegex: "sops:enc"}},
 	{name: "multi_document", plain: map[Format]string{YAML: "a: 1\n---\nb: two\n"}},
+	{name: "key_groups_2_of_3", plain: allFormats(yamlAllTypes), groups: true},
+	{name: "key_groups_encrypted_regex", plain: allFormats(yamlAllTypes), groups: true, rule: []string{"encrypted_regex: ^(pw|key)$"}, rules: EncryptionRules{EncryptedRegex: "^(pw|key)$"}},
 }
 
 // TestInteropSopsToHush: sops encrypts, hush decrypts to exactly sops' plaintext, and hush's
 // re-encryption of the unchanged file is byte-identical to what sops wrote.
 func TestInteropSopsToHush(t *testing.T) {
-	e := newInteropEnv(t, 1)
+	e := newInteropEnv(t, 3)
 	for _, c := range interopCases {
 		for _, f := range []Format{YAML, JSON, Dotenv, INI, Binary} {
 			plain, ok := c.plain[f]
@@ -340,9 +367,9 @@ func TestInteropSopsToHush(t *testing.T) {
 				if !hasStore(f) {
 					t.Skipf("store %s not registered yet", f)
 				}
-				enc := e.SopsEncrypt(t, f, []byte(plain), e.Rule([]int{0}, c.rule...))
+				enc := e.SopsEncrypt(t, f, []byte(plain), e.caseRule(c))
 				want := e.SopsDecrypt(t, f, enc)
-				file := e.HushDecrypt(t, f, enc, 0)
+				file := e.HushDecrypt(t, f, enc, caseIDs(c)...)
 				got, err := file.Plaintext(f)
 				if err != nil {
 					t.Fatal(err)
@@ -361,7 +388,7 @@ func TestInteropSopsToHush(t *testing.T) {
 // TestInteropHushToSops: hush encrypts, sops decrypts to hush's plaintext; and after an
 // unchanged Decrypt+Encrypt the file is byte-identical.
 func TestInteropHushToSops(t *testing.T) {
-	e := newInteropEnv(t, 1)
+	e := newInteropEnv(t, 3)
 	for _, c := range interopCases {
 		for _, f := range []Format{YAML, JSON, Dotenv, INI, Binary} {
 			plain, ok := c.plain[f]
@@ -372,12 +399,12 @@ func TestInteropHushToSops(t *testing.T) {
 				if !hasStore(f) {
 					t.Skipf("store %s not registered yet", f)
 				}
-				enc := e.HushEncrypt(t, f, []byte(plain), e.Recipients(0), c.rules)
+				enc := e.HushEncrypt(t, f, []byte(plain), e.caseRecipients(c), c.rules)
 				got := e.SopsDecrypt(t, f, enc)
 				// What sops makes of the same plaintext is the reference.
-				want := e.SopsDecrypt(t, f, e.SopsEncrypt(t, f, []byte(plain), e.Rule([]int{0}, c.rule...)))
+				want := e.SopsDecrypt(t, f, e.SopsEncrypt(t, f, []byte(plain), e.caseRule(c)))
 				requireSame(t, "sops decrypt of hush's file vs of sops' file", got, want)
-				file := e.HushDecrypt(t, f, enc, 0)
+				file := e.HushDecrypt(t, f, enc, caseIDs(c)...)
 				again, err := file.Encrypt()
 				if err != nil {
 					t.Fatal(err)
