@@ -126,6 +126,17 @@ func (r reader) str(o *object, field string) (s string, ok bool) {
 	return s, true
 }
 
+// nonEmptyStr is str for members where "" is no value at all (paths, names of files):
+// writing "" is reported rather than silently taken as "use the default".
+func (r reader) nonEmptyStr(o *object, field string) (string, bool) {
+	s, ok := r.str(o, field)
+	if ok && s == "" {
+		r.bad("field %q: empty (leave it out for the default)", field)
+		return "", false
+	}
+	return s, ok
+}
+
 // nullableStr reads a string member that may be null (sops-nix's nullOr str).
 func (r reader) nullableStr(o *object, field string) (s string, ok bool) {
 	if raw, present := o.vals[field]; present && kindOf(raw) == "null" {

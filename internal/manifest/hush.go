@@ -40,10 +40,10 @@ func readHush(top *object, ps *problems) *Manifest {
 		return m
 	}
 
-	m.MountPoint, _ = r.str(top, "mountPoint")
-	m.Symlink, _ = r.str(top, "symlink")
-	m.UsersMountPoint, _ = r.str(top, "usersMountPoint")
-	m.UsersSymlink, _ = r.str(top, "usersSymlink")
+	m.MountPoint, _ = r.nonEmptyStr(top, "mountPoint")
+	m.Symlink, _ = r.nonEmptyStr(top, "symlink")
+	m.UsersMountPoint, _ = r.nonEmptyStr(top, "usersMountPoint")
+	m.UsersSymlink, _ = r.nonEmptyStr(top, "usersSymlink")
 	m.KeepGenerations = DefaultKeepGenerations
 	if n, ok := r.integer(top, "keepGenerations", math.MaxInt32, false); ok {
 		m.KeepGenerations = n
@@ -59,9 +59,9 @@ func readHush(top *object, ps *problems) *Manifest {
 	if o, ok := r.obj(top, "identities"); ok {
 		ir := reader{ps: ps, where: "identities"}
 		ir.checkKnown(o, hushIdentityFields, "")
-		m.Identities.AgeKeyFile, _ = ir.str(o, "ageKeyFile")
+		m.Identities.AgeKeyFile, _ = ir.nonEmptyStr(o, "ageKeyFile")
 		m.Identities.SSHKeyPaths, _ = ir.strList(o, "sshKeyPaths", false)
-		m.Identities.GnupgHome, _ = ir.str(o, "gnupgHome")
+		m.Identities.GnupgHome, _ = ir.nonEmptyStr(o, "gnupgHome")
 		m.Identities.GnupgSSHKeyPaths, _ = ir.strList(o, "gnupgSshKeyPaths", false)
 		m.Identities.Plugins, _ = ir.strList(o, "plugins", false)
 	}
@@ -151,7 +151,7 @@ func readHushSecret(raw json.RawMessage, i int, ps *problems) Secret {
 		sr := reader{ps: ps, where: r.where, name: r.name}
 		sr.checkKnown(so, []string{"file", "key", "format"}, "source.sops.")
 		ss := &SopsSource{}
-		ss.File, _ = sr.str(so, "file")
+		ss.File, _ = sr.nonEmptyStr(so, "file")
 		if !so.has("file") {
 			sr.bad("missing field \"source.sops.file\"")
 		}
@@ -174,7 +174,7 @@ func readHushSecret(raw json.RawMessage, i int, ps *problems) Secret {
 		ar := reader{ps: ps, where: r.where, name: r.name}
 		ar.checkKnown(ao, []string{"file"}, "source.age.")
 		as := &AgeSource{}
-		as.File, _ = ar.str(ao, "file")
+		as.File, _ = ar.nonEmptyStr(ao, "file")
 		if !ao.has("file") {
 			ar.bad("missing field \"source.age.file\"")
 		}
@@ -184,7 +184,7 @@ func readHushSecret(raw json.RawMessage, i int, ps *problems) Secret {
 		fr := reader{ps: ps, where: r.where, name: r.name}
 		fr.checkKnown(fo, []string{"path"}, "source.file.")
 		fs := &FileSource{}
-		fs.Path, _ = fr.str(fo, "path")
+		fs.Path, _ = fr.nonEmptyStr(fo, "path")
 		if !fo.has("path") {
 			fr.bad("missing field \"source.file.path\"")
 		}
@@ -203,7 +203,7 @@ func readHushTemplate(raw json.RawMessage, i int, ps *problems) Template {
 	t.Name = r.name
 	t.FileAttrs = readHushAttrs(o, r)
 	t.Content, _ = r.str(o, "content")
-	t.File, _ = r.str(o, "file")
+	t.File, _ = r.nonEmptyStr(o, "file")
 	if o.has("content") == o.has("file") {
 		r.bad("exactly one of \"content\" and \"file\" must be given")
 	}
@@ -213,7 +213,7 @@ func readHushTemplate(raw json.RawMessage, i int, ps *problems) Template {
 // readHushAttrs reads the file attributes common to secrets and templates.
 func readHushAttrs(o *object, r reader) FileAttrs {
 	var a FileAttrs
-	a.Path, _ = r.str(o, "path")
+	a.Path, _ = r.nonEmptyStr(o, "path")
 	a.Owner, _ = r.str(o, "owner")
 	if o.has("owner") && a.Owner == "" && kindOf(o.vals["owner"]) == "string" {
 		r.bad("field \"owner\": empty (leave it out for root)")

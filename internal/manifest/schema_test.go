@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -254,8 +255,9 @@ func hasType(v any, typ string) bool {
 		if !ok {
 			return false
 		}
-		_, err := n.Int64()
-		return err == nil
+		// JSON Schema: an integer is any number without a fractional part (1e3 too).
+		f, err := n.Float64()
+		return err == nil && f == math.Trunc(f)
 	case "number":
 		_, ok := v.(json.Number)
 		return ok
