@@ -31,7 +31,7 @@ type corpus struct {
 // buildLeakCorpus builds the leak corpus: each derivation leaks its own secret in one way.
 func buildLeakCorpus(t *testing.T, e *Env) *corpus {
 	c := &corpus{e: e, drv: map[string]string{}, out: map[string]string{}, secrets: map[string]string{}}
-	for _, n := range []string{"attr", "getenv", "pathlit", "echo", "b64", "hex"} {
+	for _, n := range []string{"attr", "structured", "getenv", "pathlit", "echo", "b64", "hex"} {
 		c.secrets[n] = secretValue(t)
 	}
 	n := e.Nonce
@@ -46,6 +46,8 @@ func buildLeakCorpus(t *testing.T, e *Env) *corpus {
 in {
   # 1. the credential as a derivation attribute
   attr = sh "leak-attr" "echo ok > $out" { apiToken = `+nixString(c.secrets["attr"])+`; };
+  # 1b. the same with __structuredAttrs: every attribute is inside the __json entry
+  structured = sh "leak-structured" "echo ok > $out" { __structuredAttrs = true; deploy = { apiToken = `+nixString(c.secrets["structured"])+`; }; };
   # 2. read from the environment at evaluation time (no --impure needed for nix-build)
   getenv = sh "leak-getenv" "echo ok > $out" { curlOpts = "-u user:${builtins.getEnv "HUSH_E2E_GETENV"}"; };
   # 3. a path literal: the file is copied into the store
@@ -59,8 +61,11 @@ in {
 `, 0o644)
 	c.file = filepath.Join(e.Dir, "leaks.nix")
 	env := []string{"HUSH_E2E_GETENV=" + c.secrets["getenv"]}
-	for _, a := range []string{"attr", "getenv", "pathlit", "echo", "b64", "hex"} {
+	for _, a := range []string{"attr", "structured", "getenv", "pathlit", "echo", "b64", "hex"} {
 		c.drv[a] = e.Instantiate(env, c.file, a)
+		if a == "structured" {
+			continue // the leak is in the .drv, written at instantiation; nothing to build
+		}
 		c.out[a] = e.MustBuild(env, c.file, a)[0]
 	}
 	return c
@@ -75,6 +80,7 @@ func leakCases(c *corpus) []leakCase {
 	s := c.secrets
 	return []leakCase{
 		{secret: "attr", file: func(c *corpus) string { return c.drv["attr"] }, drvAttr: "apiToken", encoding: "raw", forms: []string{s["attr"]}},
+		{secret: "structured", file: func(c *corpus) string { return c.drv["structured"] }, drvAttr: `structured attribute "deploy.apiToken"`, encoding: "raw", forms: []string{s["structured"]}},
 		{secret: "getenv", file: func(c *corpus) string { return c.drv["getenv"] }, drvAttr: "curlOpts", encoding: "raw", forms: []string{s["getenv"]}},
 		{secret: "pathlit", file: func(c *corpus) string { return c.sourceOf("token-" + c.e.Nonce) }, encoding: "raw", forms: []string{s["pathlit"]}},
 		{secret: "echo", file: func(c *corpus) string { return c.logOf("echo") }, encoding: "raw", forms: []string{s["echo"]}},
