@@ -14,6 +14,8 @@ var dotenvFixtures = []struct{ name, plain string }{
 	{"equals in value", "URL=postgres://u:p@h/db?x=1&y=2\n"},
 	{"no trailing newline", "A=1\nB=2"},
 	{"crlf", "A=1\r\nB=2\r\n"},
+	{"odd keys", "KEY WITH SPACE=1\n=empty key\nHASH=a # not a comment\n"},
+	{"escapes", "A=back\\slash\nB=tab\there\nC='single'\n"},
 }
 
 func TestDotenvParse(t *testing.T) {
@@ -56,6 +58,7 @@ func TestDotenvErrors(t *testing.T) {
 		{"A=1\nsecretvalue\n", "line 2"},
 		{"sops_a=1\nsops_a__map_b=2\n", "sops_"},
 		{"sops_l__list_1=x\n", "incomplete list"},
+		{"sops=x\nsops_version=3.13.3\n", "line 1"},
 	} {
 		_, err := dotenvStore{}.Parse([]byte(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -14,6 +14,10 @@ var iniFixtures = []struct{ name, plain string }{
 	{"unicode", "[ü]\nключ = значение ✓\n"},
 	{"duplicate sections", "[a]\nx = 1\n[a]\ny = 2\n"},
 	{"alignment", "[s]\na = 1\nlonger_key = 2\n"},
+	{"delimiters", "[s]\ncolon: value\neq=value=more\nspaced key = v\n"},
+	{"inline comments", "[s]\nk = v ; trailing\nj = w # hash\n"},
+	{"dotted section", "[a.b.c]\nk = v\n[with space]\nx = 1\n"},
+	{"backquote value", "[s]\nk = `has ; semi`\nq = \"dq\"\n"},
 }
 
 func TestINIParse(t *testing.T) {

@@ -18,6 +18,8 @@ var jsonFixtures = []struct{ name, plain string }{
 	{"nested", `{"a": {"b": {"c": [1, [2, 3], {"d": null}, []]}}, "e": {}, "f": [], "g": [{}]}`},
 	{"multi-line", `{"m": "line1\nline2\n", "crlf": "a\r\nb"}`},
 	{"order and duplicates", `{"z": 1, "a": 2, "m": 3, "a": 4}`},
+	{"numbers", `{"negzero": -0, "e": 1E2, "frac": 0.1, "tiny": 1e-7, "neg": -1.5e300, "int64min": -9223372036854775808, "over": 9223372036854775808}`},
+	{"key escapes", `{"\u00e9": 1, "a\"b": 2, "<tag>": 3, "tab\tkey": 4}`},
 	{"whitespace", "\n\t {\r\n\"a\"\t:\n1 ,\"b\" : [ ] }\n"},
 }
 
