@@ -260,36 +260,45 @@ func openPrevious(cfg *Config) (*previous, error) {
 	return prev, nil
 }
 
-// read returns the previous generation's bytes for a relative name, or false.
+// openDir opens (once) the parent directory of rel in the previous generation, so that
+// read can run concurrently without touching the cache.
+func (p *previous) openDir(rel string) {
+	i := strings.LastIndexByte(rel, '/')
+	if p.fd < 0 || i < 0 {
+		return
+	}
+	if p.dirs == nil {
+		p.dirs = map[string]int{}
+	}
+	if _, ok := p.dirs[rel[:i]]; ok {
+		return
+	}
+	fd, _, err := openParentNoFollow(p.fd, rel, false, 0, nil)
+	if err != nil {
+		fd = -1
+	}
+	p.dirs[rel[:i]] = fd
+}
+
+// read returns the previous generation's bytes for a relative name, or false. It is safe
+// for concurrent use once openDir has been called for rel.
 func (p *previous) read(rel string) ([]byte, bool) {
 	if p.fd < 0 {
 		return nil, false
 	}
-	dir, base := "", rel
-	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
-		dir, base = rel[:i], rel[i+1:]
-	}
 	dfd := p.fd
-	if dir != "" {
-		// Parent directories are opened once per run (10,000 secrets, a few directories).
-		if p.dirs == nil {
-			p.dirs = map[string]int{}
-		}
-		fd, ok := p.dirs[dir]
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		fd, ok := p.dirs[rel[:i]]
 		if !ok {
-			var err error
-			fd, _, err = openParentNoFollow(p.fd, rel, false, 0, nil)
-			if err != nil {
-				fd = -1
-			}
-			p.dirs[dir] = fd
+			p.openDir(rel)
+			fd = p.dirs[rel[:i]]
 		}
 		if fd < 0 {
 			return nil, false
 		}
-		dfd = fd
+		dfd, rel = fd, rel[i+1:]
 	}
-	b, err := readFileAt(dfd, base)
+	b, err := readFileAt(dfd, rel)
 	if err != nil {
 		return nil, false
 	}

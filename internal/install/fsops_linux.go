@@ -210,20 +210,15 @@ func readFileAt(dirfd int, name string) ([]byte, error) {
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return nil, fmt.Errorf("%s: not a regular file", name)
 	}
-	buf := make([]byte, 0, st.Size+1)
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF || (err == nil && n == 0) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
+	// Exactly the size fstat gave, in one read: files in a generation are written once by
+	// hush (an owner who makes their file writable and changes it changes only their own
+	// secret; the carried copy is what the file holds).
+	buf := make([]byte, st.Size)
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, err
 	}
+	buf = buf[:n]
 	return buf, nil
 }
 

@@ -147,8 +147,10 @@ func (p *plan) inputDigest(identities []string, e *Engine) string {
 }
 
 // decide marks, per secret, whether its bytes can be carried from the previous generation
-// (same content key, previously ok) or its file must be decrypted.
+// (same content key, previously ok) or its file must be decrypted. The carried files are
+// read in parallel: for 10,000 secrets this is the bulk of a re-activation.
 func (p *plan) decide(prev *previous) {
+	var carry []*entry
 	for _, en := range p.entries {
 		if en.template || en.err != nil {
 			continue
@@ -159,12 +161,22 @@ func (p *plan) decide(prev *previous) {
 		}
 		en.ckey = contentKey(en.sec, en.src.digest)
 		if old := prev.byName[en.rel]; old != nil && old.State == StateOK && old.ContentKey == en.ckey {
-			if b, ok := prev.read(en.rel); ok {
-				en.value, en.carry = b, true
-				continue
-			}
+			carry = append(carry, en)
+			prev.openDir(en.rel)
+			continue
 		}
 		en.src.need = true
+	}
+	parallel(len(carry), func(i int) {
+		en := carry[i]
+		if b, ok := prev.read(en.rel); ok {
+			en.value, en.carry = b, true
+		}
+	})
+	for _, en := range carry {
+		if !en.carry {
+			en.src.need = true // unreadable in the old generation: decrypt after all
+		}
 	}
 }
 
