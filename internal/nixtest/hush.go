@@ -32,6 +32,7 @@ func Hush(t testing.TB) string {
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			hushErr = "go build ./cmd/hush: " + err.Error() + "\n" + string(b)
+			os.RemoveAll(dir)
 			return
 		}
 		hushBin = out
