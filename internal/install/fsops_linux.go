@@ -79,11 +79,12 @@ func openatDir(dirfd int, name string) (int, error) {
 	return -1, err
 }
 
-// mkdirat creates name inside dirfd with mode 0, sets owner and then the exact mode on the
-// new directory's descriptor (so umask plays no part and the directory is never more open
-// than perm), and returns the descriptor.
+// mkdirat creates name inside dirfd owner-only (0700: the creator must be able to open
+// it without root's override), sets owner and then the exact mode on the new directory's
+// descriptor (so umask plays no part and the directory is never more open than perm), and
+// returns the descriptor.
 func mkdirat(dirfd int, name string, perm uint32, own *[2]int) (int, error) {
-	if err := unix.Mkdirat(dirfd, name, 0); err != nil {
+	if err := unix.Mkdirat(dirfd, name, 0o700); err != nil {
 		return -1, err
 	}
 	fd, err := openatDir(dirfd, name)
