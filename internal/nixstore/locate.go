@@ -24,7 +24,7 @@ type Field struct {
 	Member string
 }
 
-// String renders the field the way a finding names it, e.g. `env "curlOpts"`, `args[2]`.
+// String renders the field the way a finding names it, e.g. `attribute "curlOpts"`, `args[2]`.
 func (f Field) String() string {
 	switch f.Kind {
 	case "env":

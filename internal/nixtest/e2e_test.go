@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,13 +65,14 @@ func values(secrets map[string]string) []string {
 // paths, their .drv files or the build logs.
 func TestPrivateFetchNetrc(t *testing.T) {
 	e := New(t)
-	user, pass := "hush-"+e.Nonce, secretValue(t)
+	login, pass := "hush-"+e.Nonce, secretValue(t)
 	body := []byte("private artifact " + e.Nonce + "\n")
-	srv := NewAuthServer(t, user, pass, "", body)
-	netrc := e.WriteFile("netrc", "machine 127.0.0.1\nlogin "+user+"\npassword "+pass+"\n", 0o600)
+	srv := NewAuthServer(t, login, pass, "", body)
+	netrc := e.WriteFile("netrc", "machine 127.0.0.1\nlogin "+login+"\npassword "+pass+"\n", 0o600)
 
 	e.WriteFile("fetch.nix", `let lib = import `+RepoPath("nix/lib")+`; in {
   ok = lib.fetchurlPrivate { url = "`+srv.URL+`/artifact"; name = "artifact-`+e.Nonce+`"; hash = "`+sri(body)+`"; };
+  buildUsers = lib.fetchurlPrivate { url = "`+srv.URL+`/artifact"; name = "artifact-nixbld-`+e.Nonce+`"; hash = "`+sri(body)+`"; };
   denied = lib.fetchurlPrivate { url = "`+srv.URL+`/artifact"; name = "denied-`+e.Nonce+`"; hash = "`+sri(body)+`"; };
 }
 `, 0o644)
@@ -91,8 +93,15 @@ func TestPrivateFetchNetrc(t *testing.T) {
 	if srv.Granted.Load() == 0 {
 		t.Fatal("server granted nothing")
 	}
+	// With build users, a root-only netrc still works: Nix reads it before dropping to nixbld.
+	if _, err := user.LookupGroup("nixbld"); err == nil {
+		outs := e.MustBuild(nil, file, "buildUsers", "--option", "netrc-file", netrc, "--option", "build-users-group", "nixbld")
+		if got, _ := os.ReadFile(outs[0]); !bytes.Equal(got, body) {
+			t.Errorf("with build users: fetched %d bytes, want %d", len(got), len(body))
+		}
+	}
 
-	secrets := map[string]string{"netrc-password": pass, "netrc": "login " + user + "\npassword " + pass}
+	secrets := map[string]string{"netrc-password": pass, "netrc": "login " + login + "\npassword " + pass}
 	scanned := e.OwnPaths()
 	if len(scanned) < 3 { // the two .drv files and the output
 		t.Fatalf("own store paths: %d", len(scanned))
