@@ -35,6 +35,7 @@ type interopEnv struct {
 	ids      []*age.X25519Identity
 	keyFiles []string // one identity each
 	allKeys  string   // all identities
+	extraEnv []string // e.g. GNUPGHOME=...
 }
 
 func newInteropEnv(t *testing.T, n int) *interopEnv {
@@ -112,7 +113,7 @@ func (e *interopEnv) GroupRecipients(threshold int) Recipients {
 func (e *interopEnv) runSops(keyFile string, args ...string) ([]byte, error) {
 	cmd := exec.Command(e.sops, args...)
 	cmd.Dir = e.dir
-	cmd.Env = []string{"HOME=" + e.dir, "PATH=" + os.Getenv("PATH"), "SOPS_AGE_KEY_FILE=" + keyFile}
+	cmd.Env = append([]string{"HOME=" + e.dir, "PATH=" + os.Getenv("PATH"), "SOPS_AGE_KEY_FILE=" + keyFile}, e.extraEnv...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
