@@ -40,14 +40,14 @@ for fmt in yaml json; do
     [ -n "$runs" ] || { [ "$n" -ge 100000 ] && runs=5 || runs=20; }
     echo "== decrypt $fmt, $n values"
     hyperfine -N --warmup 2 --runs "$runs" \
-      --export-markdown "$out/decrypt-$fmt-$n.md" \
+      --export-markdown "$out/decrypt-$fmt-$n.md" --export-json "$out/decrypt-$fmt-$n.json" \
       -n "hush decrypt ($fmt, $n)" "$hush decrypt $work/enc-$n.$fmt" \
       -n "sops decrypt ($fmt, $n)" "$sops decrypt $work/enc-$n.$fmt"
   done
 done
 
 echo "== start-up"
-hyperfine -N --warmup 5 --runs "${STARTRUNS:-200}" --export-markdown "$out/startup.md" \
+hyperfine -N --warmup 5 --runs "${STARTRUNS:-200}" --export-markdown "$out/startup.md" --export-json "$out/startup.json" \
   -n "hush --version" "$hush --version" \
   -n "sops --version" "$sops --version --disable-version-check"
 
