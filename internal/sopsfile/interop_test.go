@@ -350,6 +350,7 @@ var interopCases = []interopCase{
 	{name: "encrypted_comment_regex", plain: map[Format]string{YAML: "a: 1\n# sops:enc\nb: 2\n# sops:enc\n# another\nb2: 3\nc:\n  # sops:enc\n  d: x\n  e: y\n# sops:enc\nm:\n  n: o\nl:\n  - p\n  # sops:enc\n  - q\n  - r\n"},
 		rule: []string{"encrypted_comment_regex: sops:enc"}, rules: EncryptionRules{EncryptedCommentRegex: "sops:enc"}},
 	{name: "multi_document", plain: map[Format]string{YAML: "a: 1\n---\nb: two\n"}},
+	{name: "yaml_scalar_types", plain: map[Format]string{YAML: "a: !!timestamp 2001-12-14t21:59:43.10-05:00\nb: 2001-12-14\nc: !!binary aGVsbG8=\ne: 0x1F\nf: .inf\ng: -.inf\nh: 1e3\ni: 0o17\nj: ~\nk: 'quoted: yes'\nl: \"tab\\there\"\nm: -0.0\n"}},
 	{name: "key_groups_2_of_3", plain: allFormats(yamlAllTypes), groups: true},
 	{name: "key_groups_encrypted_regex", plain: allFormats(yamlAllTypes), groups: true, rule: []string{"encrypted_regex: ^(pw|key)$"}, rules: EncryptionRules{EncryptedRegex: "^(pw|key)$"}},
 }
