@@ -1,9 +1,12 @@
 package sopsfile
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Store benchmarks on files of 10, 1,000 and 100,000 values (mappings of ten values each,
@@ -35,9 +38,24 @@ func benchTree(n int) []Branch {
 	return []Branch{b}
 }
 
+// benchFlat is benchTree flattened to one level (for dotenv).
+func benchFlat(n int) []Branch {
+	var out Branch
+	for _, g := range benchTree(n)[0] {
+		for _, it := range g.Value.(Branch) {
+			out = append(out, Item{Key: g.Key.(string) + "_" + it.Key.(string), Value: it.Value})
+		}
+	}
+	return []Branch{out}
+}
+
 func benchParse(b *testing.B, st Store) {
+	tree := benchTree
+	if _, flat := st.(dotenvStore); flat {
+		tree = benchFlat
+	}
 	for _, n := range benchSizes {
-		data, err := st.Emit(benchTree(n))
+		data, err := st.Emit(tree(n))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -70,3 +88,65 @@ func BenchmarkParseJSON(b *testing.B)   { benchParse(b, jsonStore{}) }
 func BenchmarkParseDotenv(b *testing.B) { benchParse(b, dotenvStore{}) }
 func BenchmarkEmitYAML(b *testing.B)    { benchEmit(b, yamlStore{}) }
 func BenchmarkEmitJSON(b *testing.B)    { benchEmit(b, jsonStore{}) }
+
+// BenchmarkYAMLLibraryPath measures, for comparison in the same run, the library calls sops
+// makes for the same work (not sops' code): parse = a duplicate-key pass decoding into a map,
+// a node pass, and a Node.Decode per scalar; emit = a Node.Encode per scalar (which encodes
+// and re-parses each value) before encoding the document.
+func BenchmarkYAMLLibraryPath(b *testing.B) {
+	for _, n := range benchSizes {
+		data, err := yamlStore{}.Emit(benchTree(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprint("parse/", n), func(b *testing.B) {
+			for b.Loop() {
+				var m map[string]any
+				if err := yaml.Unmarshal(data, &m); err != nil {
+					b.Fatal(err)
+				}
+				var doc yaml.Node
+				if err := yaml.Unmarshal(data, &doc); err != nil {
+					b.Fatal(err)
+				}
+				decodeScalars(&doc)
+			}
+		})
+		docs := benchTree(n)
+		b.Run(fmt.Sprint("emit/", n), func(b *testing.B) {
+			for b.Loop() {
+				root := &yaml.Node{Kind: yaml.MappingNode}
+				for _, g := range docs[0] {
+					inner := &yaml.Node{Kind: yaml.MappingNode}
+					for _, it := range g.Value.(Branch) {
+						k, v := &yaml.Node{}, &yaml.Node{}
+						_ = k.Encode(it.Key)
+						_ = v.Encode(it.Value)
+						inner.Content = append(inner.Content, k, v)
+					}
+					k := &yaml.Node{}
+					_ = k.Encode(g.Key)
+					root.Content = append(root.Content, k, inner)
+				}
+				var buf bytes.Buffer
+				enc := yaml.NewEncoder(&buf)
+				enc.SetIndent(4)
+				if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
+					b.Fatal(err)
+				}
+				enc.Close()
+			}
+		})
+	}
+}
+
+func decodeScalars(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode {
+		var v any
+		_ = n.Decode(&v)
+		return
+	}
+	for _, c := range n.Content {
+		decodeScalars(c)
+	}
+}
