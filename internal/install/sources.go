@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -44,6 +45,26 @@ func readSources(files []*sourceFile) {
 // hashFiles is readSources for the quick path: digests only, through one reused buffer
 // per worker, no copy of the data kept.
 func hashFiles(files []*sourceFile) {
+	// Source files usually share a directory (/nix/store): open it once and the files
+	// relative to it, instead of resolving the whole path a thousand times.
+	dirs := map[string]int{}
+	for _, f := range files {
+		d := filepath.Dir(f.path)
+		if _, ok := dirs[d]; !ok {
+			fd, err := unix.Open(d, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				fd = unix.AT_FDCWD
+			}
+			dirs[d] = fd
+		}
+	}
+	defer func() {
+		for _, fd := range dirs {
+			if fd != unix.AT_FDCWD {
+				unix.Close(fd)
+			}
+		}
+	}()
 	bufs := make(chan []byte, runtime.GOMAXPROCS(0))
 	parallel(len(files), func(i int) {
 		var buf []byte
@@ -54,7 +75,12 @@ func hashFiles(files []*sourceFile) {
 		}
 		defer func() { bufs <- buf }()
 		f := files[i]
-		fd, err := unix.Open(f.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		name := f.path
+		dfd := dirs[filepath.Dir(f.path)]
+		if dfd != unix.AT_FDCWD {
+			name = filepath.Base(f.path)
+		}
+		fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			f.readErr = err
 			return
@@ -74,6 +100,12 @@ func hashFiles(files []*sourceFile) {
 				break
 			}
 			h.Write(buf[:n])
+			if n < len(buf) {
+				// A short read of a regular file is its end on local filesystems. Were it
+				// not, the digest would differ from the recorded one and the full run would
+				// follow: stopping early can only cost time, never skip a change.
+				break
+			}
 		}
 		f.digest = hex.EncodeToString(h.Sum(nil))
 	})
