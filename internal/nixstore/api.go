@@ -37,7 +37,8 @@ type EnvVar struct {
 // Closure returns the store paths in the closure of paths (nix-store -qR), sorted.
 func Closure(paths ...string) ([]string, error) { return closure(paths) }
 
-// Outputs returns the output paths of a derivation (nix-store -q --outputs DRV).
+// Outputs returns the output paths of a derivation, sorted: read from the .drv when it names
+// them, else from nix-store -q --outputs DRV (floating content-addressed outputs).
 func Outputs(drvPath string) ([]string, error) { return outputs(drvPath) }
 
 // LogDir is Nix's build log directory (/nix/var/log/nix/drvs, or under $NIX_LOG_DIR).

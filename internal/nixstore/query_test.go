@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -78,5 +79,15 @@ in derivation { name = "q-top-${n}"; system = builtins.currentSystem; builder = 
 		if !nixstore.IsDerivation(p) || !reflect.DeepEqual(names, []string{"dev", "out"}) {
 			t.Errorf("inputDrv %s %v", p, names)
 		}
+		// Outputs reads the .drv; it must agree with the store's own answer.
+		got, err := nixstore.Outputs(p)
+		want := e.Run(nil, "nix-store", "-q", "--outputs", p).Lines()
+		sort.Strings(want)
+		if err != nil || len(got) != 2 || !reflect.DeepEqual(got, want) {
+			t.Errorf("Outputs(dep) = %v, %v; nix-store says %v", got, err, want)
+		}
+	}
+	if _, err := nixstore.Outputs("/nix/store/00000000000000000000000000000000-missing.drv"); err == nil {
+		t.Error("Outputs of a missing .drv succeeded")
 	}
 }
