@@ -164,16 +164,7 @@ func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
 
 func printReport(stdout, stderr io.Writer, cfg *install.Config, res *install.Result, o installOpts) {
 	if o.sopsNixOutput {
-		verb := map[bool][3]string{false: {"adding", "modifying", "removing"}, true: {"would add", "would modify", "would remove"}}[o.dryRun]
-		for i, names := range [][]string{res.Added, res.Changed, res.Removed} {
-			if len(names) > 0 {
-				s := "s"
-				if len(names) == 1 {
-					s = ""
-				}
-				fmt.Fprintf(stdout, "%s secret%s: %s\n", verb[i], s, strings.Join(names, ", "))
-			}
-		}
+		printSopsNixChanges(stdout, cfg, res, o.dryRun)
 		return
 	}
 	prefix := ""
@@ -198,6 +189,39 @@ func printReport(stdout, stderr io.Writer, cfg *install.Config, res *install.Res
 	}
 	for _, f := range res.Failed() {
 		fmt.Fprintf(stderr, "  %s %s: %s\n", f.State, f.Name, f.Reason)
+	}
+}
+
+// printSopsNixChanges prints the change report the way sops-install-secrets does: nothing
+// in user mode or on first activation, then "adding secrets: a, b" style lines, secrets
+// before rendered templates, names sorted.
+func printSopsNixChanges(out io.Writer, cfg *install.Config, res *install.Result, dry bool) {
+	if cfg.UserMode || res.First || res.Unchanged {
+		return
+	}
+	verbs := [3]string{"adding", "modifying", "removing"}
+	if dry {
+		verbs = [3]string{"would add", "would modify", "would remove"}
+	}
+	prefix := install.RenderedDir + "/"
+	for _, noun := range []string{"secret", "rendered secret"} {
+		for i, all := range [][]string{res.Added, res.Changed, res.Removed} {
+			var names []string
+			for _, n := range all {
+				isTemplate := strings.HasPrefix(n, prefix)
+				if isTemplate == (noun == "rendered secret") {
+					names = append(names, strings.TrimPrefix(n, prefix))
+				}
+			}
+			if len(names) == 0 {
+				continue
+			}
+			s := "s"
+			if len(names) == 1 {
+				s = ""
+			}
+			fmt.Fprintf(out, "%s %s%s: %s\n", verbs[i], noun, s, strings.Join(names, ", "))
+		}
 	}
 }
 

@@ -53,6 +53,8 @@ type Result struct {
 	Reload     []string
 	Decrypted  int // source files decrypted this run
 	Secrets    []SecretStatus
+	// First is set when there was no previous symlink (first activation after boot).
+	First bool
 
 	quick *quickTree // what RecordQuick needs to skip the next unchanged run
 }
@@ -151,6 +153,7 @@ func (e *Engine) Install(cfg *Config) (*Result, error) {
 		}
 	}
 	res := p.report(prev)
+	res.First = !prev.existed
 	res.Decrypted = p.decrypted()
 	now := e.now()
 	res.Secrets = p.statuses(now, prev)
