@@ -38,7 +38,7 @@ type valueCipher struct {
 	block cipher.Block
 	aead  cipher.AEAD // for the 32-byte nonces sops always writes
 	buf   []byte      // scratch: decoded ciphertext||tag, then plaintext
-	iv    [nonceSize]byte
+	iv    [nonceSize + 16]byte // room for base64's DecodedLen slack
 }
 
 func newValueCipher(key []byte) (*valueCipher, error) {
@@ -65,35 +65,43 @@ type encParts struct{ data, iv, tag, typ string }
 // isEncrypted reports whether s looks like an ENC[...] value.
 func isEncrypted(s string) bool { return strings.HasPrefix(s, encPrefix) }
 
-// parseEnc splits an ENC[...] string. It accepts what sops' pattern
-// `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` accepts (the greedy groups
-// mean: the last ",type:", the last "]" after it, and so on backwards), without a regexp.
+// parseEnc splits an ENC[...] string. sops matches
+// `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` with greedy groups; since the
+// base64 fields cannot hold a comma and no type name does, a forward scan accepts exactly the
+// strings sops can decrypt (anything else fails there at base64 or type, and here at once).
 func parseEnc(s string) (encParts, bool) {
-	if !strings.HasPrefix(s, encPrefix) || strings.ContainsAny(s, "\n\r") {
+	if !strings.HasPrefix(s, encPrefix) {
 		return encParts{}, false
 	}
 	rest := s[len(encPrefix):]
-	end := strings.LastIndexByte(rest, ']')
-	if end < 0 {
+	field := func(next string) (string, bool) {
+		i := strings.IndexByte(rest, ',')
+		if i <= 0 || !strings.HasPrefix(rest[i+1:], next) {
+			return "", false
+		}
+		f := rest[:i]
+		if strings.ContainsAny(f, "\n\r") {
+			return "", false // sops' "." does not match them; base64 would skip them
+		}
+		rest = rest[i+1+len(next):]
+		return f, true
+	}
+	var p encParts
+	var ok bool
+	if p.data, ok = field("iv:"); !ok {
 		return encParts{}, false
 	}
-	body := rest[:end]
-	t := strings.LastIndex(body, ",type:")
-	if t < 0 {
+	if p.iv, ok = field("tag:"); !ok {
 		return encParts{}, false
 	}
-	g := strings.LastIndex(body[:t], ",tag:")
-	if g < 0 {
+	if p.tag, ok = field("type:"); !ok {
 		return encParts{}, false
 	}
-	v := strings.LastIndex(body[:g], ",iv:")
-	if v < 0 {
+	end := strings.IndexByte(rest, ']')
+	if end <= 0 || strings.ContainsAny(rest[:end], ",\n\r") {
 		return encParts{}, false
 	}
-	p := encParts{data: body[:v], iv: body[v+4 : g], tag: body[g+5 : t], typ: body[t+6:]}
-	if p.data == "" || p.iv == "" || p.tag == "" || p.typ == "" {
-		return encParts{}, false
-	}
+	p.typ = rest[:end]
 	return p, true
 }
 
@@ -125,7 +133,7 @@ func (c *valueCipher) open(s string, ad []byte) ([]byte, string, error) {
 	ct := buf[:n+m]
 	aead := c.aead
 	var iv []byte
-	if base64.StdEncoding.DecodedLen(len(p.iv)) <= nonceSize+2 {
+	if base64.StdEncoding.DecodedLen(len(p.iv)) <= len(c.iv) {
 		k, err := base64.StdEncoding.Decode(c.iv[:], []byte(p.iv))
 		if err != nil {
 			return nil, "", errors.New("bad base64 in iv")
@@ -262,10 +270,10 @@ func (c *valueCipher) encryptValue(v any, ad []byte, iv []byte) (string, error) 
 		c.buf = pt[:0]
 	}
 	if iv == nil {
-		if _, err := rand.Read(c.iv[:]); err != nil {
+		if _, err := rand.Read(c.iv[:nonceSize]); err != nil {
 			return "", fmt.Errorf("reading random nonce: %w", err)
 		}
-		iv = c.iv[:]
+		iv = c.iv[:nonceSize]
 	}
 	aead := c.aead
 	if len(iv) != nonceSize {
