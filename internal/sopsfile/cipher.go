@@ -36,8 +36,8 @@ var errAuth = errors.New("authentication failed (value tampered with, moved to a
 // scratch buffers.
 type valueCipher struct {
 	block cipher.Block
-	aead  cipher.AEAD // for the 32-byte nonces sops always writes
-	buf   []byte      // scratch: decoded ciphertext||tag, then plaintext
+	aead  cipher.AEAD          // for the 32-byte nonces sops always writes
+	buf   []byte               // scratch: decoded ciphertext||tag, then plaintext
 	iv    [nonceSize + 16]byte // room for base64's DecodedLen slack
 }
 
