@@ -3,6 +3,7 @@ package rules
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -21,12 +22,18 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("stores:\n  yaml:\n    indent: 2\n"))
 	f.Add([]byte("creation_rules: &a [*a]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse("f/.sops.yaml", data)
+		const name = "f/.sops.yaml"
+		c, err := Parse(name, data)
 		if err != nil {
+			if !strings.HasPrefix(err.Error(), name+": ") {
+				t.Fatalf("Parse error does not start with the file name: %v", err)
+			}
 			return
 		}
 		for _, file := range []string{"f/a.yaml", "/abs/b.json", "f/sub/c.env"} {
-			c.ForFile(file)
+			if _, err := c.ForFile(file); err != nil && !strings.HasPrefix(err.Error(), name+": ") {
+				t.Fatalf("ForFile(%q) error does not start with the file name: %v", file, err)
+			}
 		}
 	})
 }
