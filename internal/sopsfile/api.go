@@ -85,7 +85,10 @@ type File struct {
 
 // Decrypt parses an encrypted file in the given format, unwraps the data key with ids,
 // decrypts every value and verifies the MAC. Errors name path and, where relevant, the key
-// path; a wrong key lists the file's recipients and ids.Describe().
+// path; a wrong key lists the file's recipients and ids.Describe() (ErrNoKey), a file only
+// kms/vault/... keys can open says so (ErrUnsupportedKeys). With key groups it stops opening
+// groups once the threshold is met. The File keeps a reference to data (ciphertext) for
+// Encrypt; do not modify data afterwards.
 func Decrypt(path string, data []byte, format Format, ids *keys.Set) (*File, error) {
 	if ids == nil {
 		return decryptFile(path, data, format, nil)
@@ -96,8 +99,8 @@ func Decrypt(path string, data []byte, format Format, ids *keys.Set) (*File, err
 // Recipients says who a new file, or updatekeys, encrypts the data key to.
 type Recipients struct {
 	Groups          []KeyGroupRecipients // one group unless key groups are used
-	UseKeyGroups    bool
-	ShamirThreshold int
+	UseKeyGroups    bool // informational: one group is written as top-level lists, as sops does
+	ShamirThreshold int  // 0 with several groups means all of them
 	GnuPGHome       string // for pgp public keys
 }
 
@@ -119,7 +122,9 @@ type EncryptionRules struct {
 	MACOnlyEncrypted        bool
 }
 
-// New makes a File from plaintext docs: a new random data key wrapped for r.
+// New makes a File from plaintext docs: a new random data key wrapped for r. With no rule
+// set, unencrypted_suffix _unencrypted applies (and is written), as in sops; for Binary all
+// rules are ignored, as sops does for its single-value store.
 func New(path string, format Format, docs []Branch, r Recipients, rules EncryptionRules) (*File, error) {
 	return newFile(path, format, docs, r, rules, defaultWrapper)
 }
@@ -150,10 +155,14 @@ func (f *File) Lookup(p KeyPath) (any, error) { return f.lookup(p) }
 func (f *File) Set(p KeyPath, v any) error { return f.set(p, v) }
 func (f *File) Unset(p KeyPath) error      { return f.unset(p) }
 
-// Rewrap wraps the current data key for r (updatekeys), keeping values untouched.
+// Rewrap wraps the current data key for r (updatekeys), keeping values untouched. Recipients
+// already present in the same group keep their entry; kms/vault/... entries are kept when the
+// number of groups and the threshold stay (the shares of groups hush could not open are
+// re-derived from the ones it did), else Rewrap refuses rather than drop them.
 func (f *File) Rewrap(r Recipients) error { return f.rewrap(r, defaultWrapper) }
 
-// Rotate replaces the data key (values are re-encrypted by the next Encrypt).
+// Rotate replaces the data key (values are re-encrypted by the next Encrypt). It refuses
+// files with kms/vault/... master keys, which hush cannot wrap the new key for.
 func (f *File) Rotate(r Recipients) error { return f.rotate(r, defaultWrapper) }
 
 // IsAgeFile and DecryptAgeFile (whole-file age files, agenix style) are in agefile.go.
