@@ -99,9 +99,9 @@ func Decrypt(path string, data []byte, format Format, ids *keys.Set) (*File, err
 // Recipients says who a new file, or updatekeys, encrypts the data key to.
 type Recipients struct {
 	Groups          []KeyGroupRecipients // one group unless key groups are used
-	UseKeyGroups    bool // informational: one group is written as top-level lists, as sops does
-	ShamirThreshold int  // 0 with several groups means all of them
-	GnuPGHome       string // for pgp public keys
+	UseKeyGroups    bool                 // informational: one group is written as top-level lists, as sops does
+	ShamirThreshold int                  // 0 with several groups means all of them
+	GnuPGHome       string               // for pgp public keys
 }
 
 // KeyGroupRecipients is one group's recipients.
