@@ -1,89 +1,23 @@
 package manifest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 )
 
-// Strict JSON reading with errors that name the entry and the field. encoding/json's
-// DisallowUnknownFields stops at the first problem and names neither the entry nor the list
-// index, and silently takes the last of duplicate keys; this reader does neither.
+// Typed reading of parsed JSON (jsonparse.go) with errors that name the entry and the
+// field. encoding/json's DisallowUnknownFields stops at the first problem and names neither
+// the entry nor the list index; this reports every unknown member, with a suggestion.
 
-// object is one JSON object, its members in file order.
-type object struct {
-	keys []string
-	vals map[string]json.RawMessage
-}
-
-// parseObject splits raw (which must be valid JSON) into its members. It fails when raw is
-// not an object or has a key twice.
-func parseObject(raw json.RawMessage) (*object, error) {
-	if kindOf(raw) != "object" {
-		return nil, fmt.Errorf("expected an object, got %s", kindOf(raw))
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // '{'
-		return nil, err
-	}
-	o := &object{vals: map[string]json.RawMessage{}}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, errors.New("object key is not a string")
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		if _, dup := o.vals[key]; dup {
-			return nil, fmt.Errorf("field %q given twice", key)
-		}
-		o.keys = append(o.keys, key)
-		o.vals[key] = v
-	}
-	return o, nil
-}
-
-func (o *object) has(key string) bool {
-	_, ok := o.vals[key]
-	return ok
-}
-
-// kindOf names the JSON type of a valid JSON value, for messages.
-func kindOf(raw json.RawMessage) string {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	default:
-		return "number"
-	}
-}
+// object is a parsed JSON object.
+type object = value
 
 // reader reads typed members of objects, recording problems against one entry.
 type reader struct {
 	ps    *problems
-	where string
+	where loc
 	name  string
 }
 
@@ -92,14 +26,14 @@ func (r reader) bad(format string, args ...any) {
 }
 
 // checkKnown reports every member of o not in known, suggesting the closest known name.
+// known lists are short: a linear search beats building a set for every entry.
 func (r reader) checkKnown(o *object, known []string, what string) {
-	set := make(map[string]bool, len(known))
-	for _, k := range known {
-		set[k] = true
-	}
+next:
 	for _, k := range o.keys {
-		if set[k] {
-			continue
+		for _, kn := range known {
+			if k == kn {
+				continue next
+			}
 		}
 		msg := fmt.Sprintf("unknown field %q", what+k)
 		if s := closest(k, known); s != "" {
@@ -111,19 +45,15 @@ func (r reader) checkKnown(o *object, known []string, what string) {
 
 // str reads a string member; ok is false when it is absent or has the wrong type (reported).
 func (r reader) str(o *object, field string) (s string, ok bool) {
-	raw, present := o.vals[field]
+	raw, present := o.get(field)
 	if !present {
 		return "", false
 	}
-	if kindOf(raw) != "string" {
+	if raw.kind != kString {
 		r.bad("field %q: expected a string, got %s", field, kindOf(raw))
 		return "", false
 	}
-	if err := json.Unmarshal(raw, &s); err != nil {
-		r.bad("field %q: %v", field, err)
-		return "", false
-	}
-	return s, true
+	return raw.str, true
 }
 
 // nonEmptyStr is str for members where "" is no value at all (paths, names of files):
@@ -139,44 +69,43 @@ func (r reader) nonEmptyStr(o *object, field string) (string, bool) {
 
 // nullableStr reads a string member that may be null (sops-nix's nullOr str).
 func (r reader) nullableStr(o *object, field string) (s string, ok bool) {
-	if raw, present := o.vals[field]; present && kindOf(raw) == "null" {
+	if raw, present := o.get(field); present && raw.kind == kNull {
 		return "", false
 	}
 	return r.str(o, field)
 }
 
 func (r reader) boolean(o *object, field string) (b, ok bool) {
-	raw, present := o.vals[field]
+	raw, present := o.get(field)
 	if !present {
 		return false, false
 	}
-	if kindOf(raw) != "boolean" {
+	if raw.kind != kBool {
 		r.bad("field %q: expected true or false, got %s", field, kindOf(raw))
 		return false, false
 	}
-	_ = json.Unmarshal(raw, &b)
-	return b, true
+	return raw.b, true
 }
 
 // integer reads a non-negative integer member no larger than max; null counts as absent
 // when nullable.
 func (r reader) integer(o *object, field string, max int64, nullable bool) (n int, ok bool) {
-	raw, present := o.vals[field]
+	raw, present := o.get(field)
 	if !present {
 		return 0, false
 	}
-	if nullable && kindOf(raw) == "null" {
+	if nullable && raw.kind == kNull {
 		return 0, false
 	}
-	if kindOf(raw) != "number" {
+	if raw.kind != kNumber {
 		r.bad("field %q: expected a number, got %s", field, kindOf(raw))
 		return 0, false
 	}
-	v, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
+	v, err := strconv.ParseInt(raw.str, 10, 64)
 	if err != nil {
-		f, ferr := strconv.ParseFloat(string(bytes.TrimSpace(raw)), 64)
+		f, ferr := strconv.ParseFloat(raw.str, 64)
 		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-			r.bad("field %q: %s is not an integer", field, bytes.TrimSpace(raw))
+			r.bad("field %q: %s is not an integer", field, raw.str)
 			return 0, false
 		}
 		v = int64(f)
@@ -190,86 +119,72 @@ func (r reader) integer(o *object, field string, max int64, nullable bool) (n in
 
 // strList reads an array of strings; null counts as absent when nullable.
 func (r reader) strList(o *object, field string, nullable bool) ([]string, bool) {
-	raw, present := o.vals[field]
+	raw, present := o.get(field)
 	if !present {
 		return nil, false
 	}
-	if nullable && kindOf(raw) == "null" {
+	if nullable && raw.kind == kNull {
 		return nil, false
 	}
-	if kindOf(raw) != "array" {
+	if raw.kind != kArray {
 		r.bad("field %q: expected an array of strings, got %s", field, kindOf(raw))
 		return nil, false
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(raw, &elems); err != nil {
-		r.bad("field %q: %v", field, err)
-		return nil, false
-	}
-	out := make([]string, 0, len(elems))
-	for i, e := range elems {
-		var s string
-		if kindOf(e) != "string" || json.Unmarshal(e, &s) != nil {
+	out := make([]string, 0, len(raw.vals))
+	for i, e := range raw.vals {
+		if e.kind != kString {
 			r.bad("field %q: element %d: expected a string, got %s", field, i, kindOf(e))
 			return nil, false
 		}
-		out = append(out, s)
+		out = append(out, e.str)
 	}
 	return out, true
 }
 
 // obj reads an object member.
 func (r reader) obj(o *object, field string) (*object, bool) {
-	raw, present := o.vals[field]
+	raw, present := o.get(field)
 	if !present {
 		return nil, false
 	}
-	sub, err := parseObject(raw)
-	if err != nil {
-		r.bad("field %q: %v", field, err)
+	if raw.kind != kObject {
+		r.bad("field %q: expected an object, got %s", field, kindOf(raw))
 		return nil, false
 	}
-	return sub, true
+	return raw, true
 }
 
-// list reads an array member as raw elements; null counts as absent when nullable.
-func (r reader) list(o *object, field string, nullable bool) ([]json.RawMessage, bool) {
-	raw, present := o.vals[field]
-	if !present || (nullable && kindOf(raw) == "null") {
+// list reads an array member's elements; null counts as absent when nullable.
+func (r reader) list(o *object, field string, nullable bool) ([]*value, bool) {
+	raw, present := o.get(field)
+	if !present || (nullable && raw.kind == kNull) {
 		return nil, false
 	}
-	if kindOf(raw) != "array" {
+	if raw.kind != kArray {
 		r.bad("field %q: expected an array, got %s", field, kindOf(raw))
 		return nil, false
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(raw, &elems); err != nil {
-		r.bad("field %q: %v", field, err)
-		return nil, false
-	}
-	return elems, true
+	return raw.vals, true
 }
 
 // stringMap reads an object of strings, keys sorted.
 func (r reader) stringMap(o *object, field string, nullable bool) (map[string]string, bool) {
-	raw, present := o.vals[field]
-	if !present || (nullable && kindOf(raw) == "null") {
+	raw, present := o.get(field)
+	if !present || (nullable && raw.kind == kNull) {
 		return nil, false
 	}
-	sub, err := parseObject(raw)
-	if err != nil {
-		r.bad("field %q: %v", field, err)
+	if raw.kind != kObject {
+		r.bad("field %q: expected an object, got %s", field, kindOf(raw))
 		return nil, false
 	}
-	out := make(map[string]string, len(sub.keys))
-	for _, k := range sub.keys {
-		var s string
-		v := sub.vals[k]
-		if kindOf(v) != "string" || json.Unmarshal(v, &s) != nil {
+	out := make(map[string]string, len(raw.keys))
+	for i, k := range raw.keys {
+		v := raw.vals[i]
+		if v.kind != kString {
 			r.bad("field %q: member %q: expected a string, got %s", field, k, kindOf(v))
 			continue
 		}
-		out[k] = s
+		out[k] = v.str
 	}
 	return out, true
 }
@@ -313,27 +228,3 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// syntaxError turns a JSON syntax error into "line L, column C: msg".
-func syntaxError(data []byte, err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	off := int64(-1)
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 {
-		return err.Error()
-	}
-	line, col := 1, 1
-	for i := int64(0); i < off-1 && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
-}

@@ -1,9 +1,6 @@
 package manifest
 
-import (
-	"encoding/json"
-	"math"
-)
+import "math"
 
 // Reader of hush's own manifest v1. Every member is checked against the known names, so a
 // typo is an error naming the entry and the field, never a silently ignored setting.
@@ -34,8 +31,8 @@ func readHush(top *object, ps *problems) *Manifest {
 		m.Version = v
 	}
 	if m.Version != Version {
-		if top.has("version") && kindOf(top.vals["version"]) == "number" {
-			r.bad("unsupported manifest version %s (this hush reads version %d)", top.vals["version"], Version)
+		if v, ok := top.get("version"); ok && v.kind == kNumber {
+			r.bad("unsupported manifest version %s (this hush reads version %d)", v.str, Version)
 		}
 		return m
 	}
@@ -57,7 +54,7 @@ func readHush(top *object, ps *problems) *Manifest {
 	m.Placeholders, _ = r.stringMap(top, "placeholders", false)
 
 	if o, ok := r.obj(top, "identities"); ok {
-		ir := reader{ps: ps, where: "identities"}
+		ir := reader{ps: ps, where: loc{label: "identities"}}
 		ir.checkKnown(o, hushIdentityFields, "")
 		m.Identities.AgeKeyFile, _ = ir.nonEmptyStr(o, "ageKeyFile")
 		m.Identities.SSHKeyPaths, _ = ir.strList(o, "sshKeyPaths", false)
@@ -67,7 +64,7 @@ func readHush(top *object, ps *problems) *Manifest {
 	}
 	m.Logging = &Logging{KeyImport: true, SecretChanges: true}
 	if o, ok := r.obj(top, "logging"); ok {
-		lr := reader{ps: ps, where: "logging"}
+		lr := reader{ps: ps, where: loc{label: "logging"}}
 		lr.checkKnown(o, hushLoggingFields, "")
 		if b, ok := lr.boolean(o, "keyImport"); ok {
 			m.Logging.KeyImport = b
@@ -93,11 +90,10 @@ func readHush(top *object, ps *problems) *Manifest {
 }
 
 // entryReader parses one list entry and returns a reader whose messages name it.
-func entryReader(raw json.RawMessage, list string, i int, ps *problems) (*object, reader, bool) {
+func entryReader(o *value, list string, i int, ps *problems) (*object, reader, bool) {
 	r := reader{ps: ps, where: entryWhere(list, i, "")}
-	o, err := parseObject(raw)
-	if err != nil {
-		r.bad("%v", err)
+	if o.kind != kObject {
+		r.bad("expected an object, got %s", kindOf(o))
 		return nil, r, false
 	}
 	name, ok := r.str(o, "name")
@@ -113,7 +109,7 @@ func entryReader(raw json.RawMessage, list string, i int, ps *problems) (*object
 	return o, r, true
 }
 
-func readHushSecret(raw json.RawMessage, i int, ps *problems) Secret {
+func readHushSecret(raw *value, i int, ps *problems) Secret {
 	var s Secret
 	o, r, ok := entryReader(raw, "secrets", i, ps)
 	if !ok {
@@ -193,7 +189,7 @@ func readHushSecret(raw json.RawMessage, i int, ps *problems) Secret {
 	return s
 }
 
-func readHushTemplate(raw json.RawMessage, i int, ps *problems) Template {
+func readHushTemplate(raw *value, i int, ps *problems) Template {
 	var t Template
 	o, r, ok := entryReader(raw, "templates", i, ps)
 	if !ok {
@@ -215,14 +211,14 @@ func readHushAttrs(o *object, r reader) FileAttrs {
 	var a FileAttrs
 	a.Path, _ = r.nonEmptyStr(o, "path")
 	a.Owner, _ = r.str(o, "owner")
-	if o.has("owner") && a.Owner == "" && kindOf(o.vals["owner"]) == "string" {
+	if o.has("owner") && a.Owner == "" && isString(o, "owner") {
 		r.bad("field \"owner\": empty (leave it out for root)")
 	}
 	if n, ok := r.integer(o, "uid", maxID, false); ok {
 		a.UID = &n
 	}
 	a.Group, _ = r.str(o, "group")
-	if o.has("group") && a.Group == "" && kindOf(o.vals["group"]) == "string" {
+	if o.has("group") && a.Group == "" && isString(o, "group") {
 		r.bad("field \"group\": empty (leave it out for gid 0)")
 	}
 	if n, ok := r.integer(o, "gid", maxID, false); ok {
@@ -243,4 +239,10 @@ func readHushAttrs(o *object, r reader) FileAttrs {
 	a.RestartUnits, _ = r.strList(o, "restartUnits", false)
 	a.ReloadUnits, _ = r.strList(o, "reloadUnits", false)
 	return a
+}
+
+// isString says whether o has member field and it is a string.
+func isString(o *object, field string) bool {
+	v, ok := o.get(field)
+	return ok && v.kind == kString
 }

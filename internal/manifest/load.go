@@ -1,7 +1,7 @@
 package manifest
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -24,23 +24,22 @@ func Load(path string) (*Manifest, error) {
 func Parse(data []byte, path string) (*Manifest, error) {
 	var ps problems
 	fail := func(format string, args ...any) (*Manifest, error) {
-		ps.add("", "", format, args...)
+		ps.add(loc{}, "", format, args...)
 		return nil, ps.err(path)
 	}
 	if len(data) > maxManifestSize {
 		return fail("larger than %d bytes", maxManifestSize)
 	}
-	if !json.Valid(data) {
-		var v any
-		err := json.Unmarshal(data, &v)
-		if err == nil {
-			err = fmt.Errorf("invalid JSON")
-		}
-		return fail("invalid JSON: %s", syntaxError(data, err))
-	}
-	top, err := parseObject(data)
+	top, err := parseJSON(data)
 	if err != nil {
-		return fail("%v", err)
+		var se *syntaxErr
+		if errors.As(err, &se) {
+			return fail("invalid JSON: %s: %s", position(data, se.off), se.msg)
+		}
+		return fail("invalid JSON: %v", err)
+	}
+	if top.kind != kObject {
+		return fail("expected an object, got %s", kindOf(top))
 	}
 	var m *Manifest
 	switch {

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"sort"
+	"strconv"
 
 	"github.com/hush-nix/hush/internal/template"
 )
@@ -9,7 +10,10 @@ import (
 // checkPlaceholders validates hush's "placeholders" (extra literal placeholders by secret
 // name): each names a secret, none is empty, and no string stands for two secrets.
 func (m *Manifest) checkPlaceholders(ps *problems) {
-	owner := map[string]string{} // placeholder -> secret name
+	if len(m.Placeholders) == 0 {
+		return
+	}
+	owner := make(map[string]string, len(m.Secrets)) // placeholder -> secret name
 	for i := range m.Secrets {
 		n := m.Secrets[i].Name
 		owner[template.SopsPlaceholder(n)] = n
@@ -23,11 +27,11 @@ func (m *Manifest) checkPlaceholders(ps *problems) {
 		ph := m.Placeholders[n]
 		switch prev, taken := owner[ph]; {
 		case m.secret(n) == nil:
-			ps.add("placeholders", "", "%q is not the name of a secret", n)
+			ps.add(loc{label: "placeholders"}, "", "%q is not the name of a secret", n)
 		case ph == "":
-			ps.add("placeholders", "", "%q: empty placeholder", n)
+			ps.add(loc{label: "placeholders"}, "", "%q: empty placeholder", n)
 		case taken && prev != n:
-			ps.add("placeholders", "", "%q: the placeholder is already used for secret %q", n, prev)
+			ps.add(loc{label: "placeholders"}, "", "%q: the placeholder is already used for secret %q", n, prev)
 		default:
 			owner[ph] = n
 		}
@@ -66,7 +70,7 @@ func (m *Manifest) buildRenderer(ps *problems) {
 	}
 	r, err := template.New(template.Options{Hush: m.Origin == OriginHush, Literals: lits})
 	if err != nil {
-		ps.add("", "", "%v", err)
+		ps.add(loc{}, "", "%v", err)
 		return
 	}
 	m.renderer = r
@@ -88,7 +92,7 @@ func (m *Manifest) Renderer() *template.Renderer {
 // It returns the referenced names, sorted.
 func (m *Manifest) CheckTemplateRefs(t *Template, content []byte) ([]string, error) {
 	var ps problems
-	where := "template " + t.Name
+	where := loc{label: "template " + strconv.Quote(t.Name)}
 	names, err := m.Renderer().Names(content)
 	if err != nil {
 		ps.add(where, t.Name, "%s: %v", t.File, err)

@@ -3,7 +3,6 @@ package manifest
 import (
 	"fmt"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -29,7 +28,7 @@ func (m *Manifest) resolve(ps *problems) {
 		m.FailurePolicy = KeepGoing
 	case KeepGoing, Strict:
 	default:
-		ps.add("", "", "field \"failurePolicy\": %q is not one of \"keep-going\", \"strict\"", m.FailurePolicy)
+		ps.add(loc{}, "", "field \"failurePolicy\": %q is not one of \"keep-going\", \"strict\"", m.FailurePolicy)
 	}
 	if m.Logging == nil {
 		m.Logging = &Logging{KeyImport: true, SecretChanges: true}
@@ -37,7 +36,7 @@ func (m *Manifest) resolve(ps *problems) {
 	m.checkIdentities(ps)
 	for i, r := range m.HostRecipients {
 		if !strings.HasPrefix(r, "age1") && !strings.HasPrefix(r, "ssh-") {
-			ps.add("", "", "hostRecipients[%d]: %q is not an age (age1...) or SSH (ssh-...) recipient", i, r)
+			ps.add(loc{}, "", "hostRecipients[%d]: %q is not an age (age1...) or SSH (ssh-...) recipient", i, r)
 		}
 	}
 
@@ -49,7 +48,10 @@ func (m *Manifest) resolve(ps *problems) {
 	if hush {
 		m.checkPlaceholders(ps)
 	}
-	m.buildRenderer(ps)
+	if len(m.Templates) > 0 {
+		// Without templates nothing needs it yet; Renderer builds it on first use.
+		m.buildRenderer(ps)
+	}
 	for i := range m.Templates {
 		m.resolveTemplate(i, ps)
 	}
@@ -67,9 +69,9 @@ func (m *Manifest) checkIdentities(ps *problems) {
 			p = expandRuntimeDir(p, checkRuntimeDir)
 		}
 		if msg := absPathProblem(p); msg != "" {
-			ps.add("identities", "", "%s %q: %s", field, p, msg)
+			ps.add(loc{label: "identities"}, "", "%s %q: %s", field, p, msg)
 		} else if private && m.Origin == OriginHush && inNixStore(p) {
-			ps.add("identities", "", "%s %q: a private key in the Nix store is readable by every user", field, p)
+			ps.add(loc{label: "identities"}, "", "%s %q: a private key in the Nix store is readable by every user", field, p)
 		}
 	}
 	if id.AgeKeyFile != "" {
@@ -239,7 +241,7 @@ func isRoot(name string, id *int, root string) bool {
 }
 
 // resolveAttrs checks and normalises the attributes shared by secrets and templates.
-func (m *Manifest) resolveAttrs(a *FileAttrs, where, name string, bad func(string, ...any)) {
+func (m *Manifest) resolveAttrs(a *FileAttrs, where loc, name string, bad func(string, ...any)) {
 	hush := m.Origin == OriginHush
 	if a.Mode == "" {
 		a.Mode = DefaultMode
@@ -354,10 +356,11 @@ func unitProblem(u string) string {
 // names the engine reserves.
 func (m *Manifest) checkNames(ps *problems) {
 	type owner struct {
-		where, name string
+		where loc
+		name  string
 	}
 	check := func(list string, names []string) {
-		seen := map[string]owner{}
+		seen := make(map[string]owner, len(names))
 		for i, n := range names {
 			if n == "" {
 				continue
@@ -369,12 +372,10 @@ func (m *Manifest) checkNames(ps *problems) {
 			}
 			seen[n] = owner{w, n}
 		}
-		sorted := make([]string, 0, len(seen))
-		for n := range seen {
-			sorted = append(sorted, n)
-		}
-		sort.Strings(sorted)
-		for _, n := range sorted {
+		for _, n := range names { // manifest order: messages come out in a stable order
+			if _, ok := seen[n]; !ok || !strings.Contains(n, "/") {
+				continue
+			}
 			for dir := path.Dir(n); dir != "." && dir != "/"; dir = path.Dir(dir) {
 				if o, ok := seen[dir]; ok {
 					ps.add(seen[n].where, n, "name needs %q to be a directory, but %s is a file", dir, o.where)
@@ -409,9 +410,9 @@ const metaDirName = ".hush"
 func (m *Manifest) checkSources(ps *problems) {
 	type use struct {
 		how   string
-		where string
+		where loc
 	}
-	seen := map[string]use{}
+	seen := make(map[string]use, len(m.Secrets)/4)
 	for i, s := range m.Secrets {
 		var file, how string
 		switch {

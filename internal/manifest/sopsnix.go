@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"encoding/json"
 	"math"
 	"strings"
 )
@@ -47,16 +46,11 @@ func looksLikeSopsNix(top *object) bool {
 			return true
 		}
 	}
-	raw, ok := top.vals["secrets"]
-	if !ok || kindOf(raw) != "array" {
+	raw, ok := top.get("secrets")
+	if !ok || raw.kind != kArray || len(raw.vals) == 0 {
 		return false
 	}
-	var elems []json.RawMessage
-	if json.Unmarshal(raw, &elems) != nil || len(elems) == 0 {
-		return false
-	}
-	o, err := parseObject(elems[0])
-	return err == nil && o.has("sopsFile")
+	return raw.vals[0].kind == kObject && raw.vals[0].has("sopsFile")
 }
 
 func readSopsNix(top *object, ps *problems) *Manifest {
@@ -93,9 +87,9 @@ func readSopsNix(top *object, ps *problems) *Manifest {
 
 	// sops-install-secrets reads logging into a struct of two bools: absent means off.
 	m.Logging = &Logging{}
-	if raw, ok := top.vals["logging"]; ok && kindOf(raw) != "null" {
+	if raw, ok := top.get("logging"); ok && raw.kind != kNull {
 		if o, ok := r.obj(top, "logging"); ok {
-			lr := reader{ps: ps, where: "logging"}
+			lr := reader{ps: ps, where: loc{label: "logging"}}
 			lr.checkKnown(o, hushLoggingFields, "")
 			m.Logging.KeyImport, _ = lr.boolean(o, "keyImport")
 			m.Logging.SecretChanges, _ = lr.boolean(o, "secretChanges")
@@ -132,7 +126,7 @@ func readSopsNix(top *object, ps *problems) *Manifest {
 	return m
 }
 
-func readSopsNixSecret(raw json.RawMessage, i int, ps *problems) Secret {
+func readSopsNixSecret(raw *value, i int, ps *problems) Secret {
 	var s Secret
 	o, r, ok := entryReader(raw, "secrets", i, ps)
 	if !ok {
@@ -171,7 +165,7 @@ func readSopsNixSecret(raw json.RawMessage, i int, ps *problems) Secret {
 	return s
 }
 
-func readSopsNixTemplate(raw json.RawMessage, i int, ps *problems) Template {
+func readSopsNixTemplate(raw *value, i int, ps *problems) Template {
 	var t Template
 	o, r, ok := entryReader(raw, "templates", i, ps)
 	if !ok {

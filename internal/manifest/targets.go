@@ -1,9 +1,6 @@
 package manifest
 
-import (
-	"path"
-	"sort"
-)
+import "path"
 
 // checkTargets validates the roots and every entry's target path, reports duplicate and
 // nested targets (across secrets and templates), and derives Link. rundir, when set, stands
@@ -36,24 +33,25 @@ func (m *Manifest) checkTargets(ps *problems, rundir string) {
 			msg = "must not be in the Nix store"
 		}
 		if msg != "" {
-			ps.add("", "", "field %q %q: %s", r.field, r.path, msg)
+			ps.add(loc{}, "", "field %q %q: %s", r.field, r.path, msg)
 			rootsOK = false
 			continue
 		}
 		for _, o := range roots[:i] {
 			if within(r.path, o.path) || within(o.path, r.path) {
-				ps.add("", "", "field %q %q and field %q %q overlap; they must be separate directories", o.field, o.path, r.field, r.path)
+				ps.add(loc{}, "", "field %q %q and field %q %q overlap; they must be separate directories", o.field, o.path, r.field, r.path)
 				rootsOK = false
 			}
 		}
 	}
 
 	type target struct {
-		where, name string
+		where loc
+		name  string
 	}
-	targets := map[string]target{}
-	var all []string
-	check := func(where, name string, a *FileAttrs, dflt string) {
+	targets := make(map[string]target, len(m.Secrets)+len(m.Templates))
+	all := make([]string, 0, len(m.Secrets)+len(m.Templates))
+	check := func(where loc, name string, a *FileAttrs, dflt string) {
 		a.Link = ""
 		if a.Path == "" || name == "" {
 			return
@@ -102,7 +100,6 @@ func (m *Manifest) checkTargets(ps *problems, rundir string) {
 		check(entryWhere("templates", i, t.Name), t.Name, &t.FileAttrs, m.defaultTemplatePath(t))
 	}
 	// A target that is a directory of another target cannot be a file as well.
-	sort.Strings(all)
 	for _, p := range all {
 		for dir := path.Dir(p); dir != "/" && dir != "."; dir = path.Dir(dir) {
 			if o, ok := targets[dir]; ok {
