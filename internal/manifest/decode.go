@@ -227,4 +227,3 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-
