@@ -106,7 +106,7 @@ func (m *Manifest) resolveSecret(i int, ps *problems) {
 		bad("field \"phase\": %q is not one of \"system\", \"users\"", s.Phase)
 	}
 	m.resolveAttrs(&s.FileAttrs, where, s.Name, bad)
-	if s.Phase == PhaseUsers {
+	if s.Phase == PhaseUsers && m.Origin == OriginHush {
 		if !isRoot(s.Owner, s.UID, "root") || !isRoot(s.Group, s.GID, "root") {
 			bad("phase \"users\" secrets are installed before users exist: they must be owned by root (owner/uid and group/gid unset or root)")
 		}

@@ -9,8 +9,9 @@ import (
 // pkgs/sops-install-secrets reads), converted into a *Manifest with sops-nix's semantics:
 //
 //   - format "" means yaml; for binary, dotenv and ini the key is ignored (whole file).
-//   - owner/group null and uid/gid 0 (or null) mean root / gid 0; a name wins over an id,
-//     and both set with a non-zero id is an error (the module asserts the same).
+//   - owner/group null and uid/gid 0 (or null) mean root / gid 0; a name wins over an id.
+//   - phase "users" (neededForUsers) entries may name an owner: sops-nix installs them with
+//     -ignore-passwd, as root, and so does hush.
 //   - keepGenerations absent means 0 (no pruning: Go's zero value in sops-install-secrets).
 //   - templates use only placeholderBySecretName; content wins over file when non-empty.
 //   - gnupgHome excludes sshKeyPaths and ageKeyFile (sops-install-secrets refuses both).
@@ -161,6 +162,8 @@ func readSopsNixSecret(raw *value, i int, ps *problems) Secret {
 	s.Phase = PhaseSystem
 	if b, _ := r.boolean(o, "neededForUsers"); b {
 		s.Phase = PhaseUsers
+		// sops-nix installs these before users exist, with -ignore-passwd: as root:0.
+		s.Owner, s.UID, s.Group, s.GID = "", nil, "", nil
 	}
 	return s
 }
@@ -192,19 +195,15 @@ func readSopsNixAttrs(o *object, r reader) FileAttrs {
 	uid, _ := r.integer(o, "uid", maxID, true)
 	group, hasGroup := r.nullableStr(o, "group")
 	gid, _ := r.integer(o, "gid", maxID, true)
+	// As sops-install-secrets: a name wins and the id is then ignored (the module asserts
+	// that not both are set, but only with validateSopsFiles).
 	if hasOwner {
 		a.Owner = owner
-		if uid != 0 {
-			r.bad("exactly one of owner and uid must be set (owner %q, uid %d)", owner, uid)
-		}
 	} else if uid != 0 {
 		a.UID = &uid
 	}
 	if hasGroup {
 		a.Group = group
-		if gid != 0 {
-			r.bad("exactly one of group and gid must be set (group %q, gid %d)", group, gid)
-		}
 	} else if gid != 0 {
 		a.GID = &gid
 	}

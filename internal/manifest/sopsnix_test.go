@@ -143,6 +143,16 @@ func TestSopsNixSemantics(t *testing.T) {
 				t.Errorf("%+v", s)
 			}
 		}},
+		{"owner wins over uid", sopsNixDoc(`{` + base + `,"owner":"a","uid":5,"group":"g","gid":7}`), func(t *testing.T, m *Manifest) {
+			if s := m.Secrets[0]; s.Owner != "a" || s.UID != nil || s.Group != "g" || s.GID != nil {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"users phase with an owner is installed as root, not refused", sopsNixDoc(`{` + base + `,"owner":"alice","neededForUsers":true}`), func(t *testing.T, m *Manifest) {
+			if s := m.Secrets[0]; s.Phase != PhaseUsers || s.Owner != "" || s.UID != nil {
+				t.Errorf("%+v", s)
+			}
+		}},
 		{"numeric owner name stays a name", sopsNixDoc(`{` + base + `,"owner":"1000"}`), func(t *testing.T, m *Manifest) {
 			if s := m.Secrets[0]; s.Owner != "1000" || s.UID != nil {
 				t.Errorf("%+v", s)
@@ -195,8 +205,6 @@ func TestSopsNixErrors(t *testing.T) {
 		{"unknown field", sopsNixDoc(`{` + base + `,"neededForUser":true}`), `secrets[0] ("s"): unknown field "neededForUser" (did you mean "neededForUsers"?)`},
 		{"unknown top", sopsNixDoc(`{`+base+`}`, `"version":1`), `unknown field`},
 		{"no sopsFile", sopsNixDoc(`{"name":"s","path":"/run/secrets/s","symlinkPath":"/x"}`), `missing field "sopsFile"`},
-		{"owner and uid", sopsNixDoc(`{` + base + `,"owner":"a","uid":5}`), `exactly one of owner and uid`},
-		{"group and gid", sopsNixDoc(`{` + base + `,"group":"a","gid":5}`), `exactly one of group and gid`},
 		{"mode empty", sopsNixDoc(`{"name":"s","sopsFile":"/nix/store/x-s.yaml","path":"/run/secrets/s","mode":""}`), `field "mode": empty`},
 		{"mode bad", sopsNixDoc(`{"name":"s","sopsFile":"/nix/store/x-s.yaml","path":"/run/secrets/s","mode":"rw"}`), `mode "rw"`},
 		{"bad format", sopsNixDoc(`{` + base + `,"format":"toml"}`), `format "toml"`},
