@@ -32,6 +32,9 @@ $SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.config/sops/age/keys.txt, ~/.ssh/id_ed25519 a
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
+			if output != "" && output == path {
+				return errors.New("--output must not be the input file (hush never writes plaintext over a sops file)")
+			}
 			data, err := readInput(cmd, path)
 			if err != nil {
 				return err
@@ -84,9 +87,6 @@ $SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.config/sops/age/keys.txt, ~/.ssh/id_ed25519 a
 				}
 			} else if plain, err = f.Plaintext(out); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
-			}
-			if output != "" && output == path {
-				return errors.New("--output must not be the input file (hush never writes plaintext over a sops file)")
 			}
 			return writeOutput(cmd, output, plain, 0o600)
 		},

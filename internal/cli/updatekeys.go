@@ -187,6 +187,12 @@ func planUpdate(cmd *cobra.Command, cf *configFlag, ff *formatFlags, path string
 	cur := recipientsOf(f.Meta)
 	c := &keyChange{File: path, target: target, file: f}
 	c.Added, c.Removed = diffRecipients(cur, target)
+	if c.Added == nil {
+		c.Added = []string{} // "[]" rather than null in --json
+	}
+	if c.Removed == nil {
+		c.Removed = []string{}
+	}
 	c.Threshold = [2]int{effectiveThreshold(cur), effectiveThreshold(target)}
 	c.Groups = [2]int{len(cur.Groups), len(target.Groups)}
 	return c, nil
