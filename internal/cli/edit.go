@@ -24,9 +24,10 @@ import (
 // refused unless --allow-disk-tmp. The file is overwritten with zeros and removed afterwards.
 //
 // When the edited text does not parse: on a terminal hush shows the error and offers to
-// re-open the editor on the user's text (nothing is lost); answering no, or without a
-// terminal, aborts with the error and leaves the encrypted file untouched. The edited text
-// is then discarded, because keeping plaintext around is worse than redoing an edit.
+// re-open the editor on the user's text; answering no, or without a terminal, aborts with
+// the error and leaves the encrypted file untouched. The rejected text is then kept
+// encrypted (a sops binary file FILE.rejected-edit for the same recipients), never as
+// plaintext on disk, so an abort loses nothing either.
 
 func newEditCmd() *cobra.Command {
 	var (
@@ -50,7 +51,8 @@ exist it is created from an example, with recipients from --age/--pgp or .sops.y
 The temporary file lives on tmpfs/ramfs ($XDG_RUNTIME_DIR or /dev/shm) or in a memfd;
 hush refuses a persistent filesystem unless --allow-disk-tmp. If the edited text does not
 parse, on a terminal hush offers to re-open the editor with your text; otherwise it stops
-with the error and FILE stays as it was.`,
+with the error, FILE stays as it was, and your text is kept encrypted in
+FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 		Example: `  hush edit secrets/prod.yaml
   EDITOR=nano hush edit secrets/new.yaml --age age1...`,
 		Args: cobra.ExactArgs(1),
@@ -138,6 +140,13 @@ with the error and FILE stays as it was.`,
 					return nil
 				}
 				if !reopenOnTTY(stderr, fmt.Sprintf("%s: your edit does not parse: %v", path, perr)) {
+					rec := newRec
+					if exists {
+						rec = recipientsOf(f.Meta)
+					}
+					if saved, err := saveRejectedEdit(path, edited, rec); err == nil {
+						return fmt.Errorf("%s: your edit does not parse: %w; edit aborted, file unchanged; your text is kept, encrypted, in %s (see it with: hush decrypt %s)", path, perr, saved, saved)
+					}
 					return fmt.Errorf("%s: your edit does not parse: %w; edit aborted, file unchanged", path, perr)
 				}
 			}
@@ -152,6 +161,32 @@ with the error and FILE stays as it was.`,
 	cmd.Flags().BoolVar(&useMemfd, "memfd", false, "hold the plaintext in a memfd the editor opens as /proc/PID/fd/N")
 	cmd.Flags().BoolVar(&allowDiskTmp, "allow-disk-tmp", false, "allow a temporary file on a persistent filesystem")
 	return cmd
+}
+
+// saveRejectedEdit keeps an edit that does not parse, so that aborting loses nothing: as a
+// sops binary file (the whole text one encrypted value) for the same recipients, next to
+// the file, mode 0600. No plaintext reaches the disk.
+func saveRejectedEdit(path string, edited []byte, r sopsfile.Recipients) (string, error) {
+	if len(r.Groups) == 0 {
+		return "", errors.New("no recipients")
+	}
+	docs, err := sopsfile.ParsePlain(edited, sopsfile.Binary)
+	if err != nil {
+		return "", err
+	}
+	out := path + ".rejected-edit"
+	f, err := sopsfile.New(out, sopsfile.Binary, docs, r, sopsfile.EncryptionRules{})
+	if err != nil {
+		return "", err
+	}
+	enc, err := f.Encrypt()
+	if err != nil {
+		return "", err
+	}
+	if err := writeFileAtomic(out, enc, 0o600); err != nil {
+		return "", err
+	}
+	return out, nil
 }
 
 // reopenOnTTY shows problem and asks whether to re-open the editor; without a terminal it
