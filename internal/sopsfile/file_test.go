@@ -37,6 +37,7 @@ func TestInteropKeyGroups(t *testing.T) {
 	// updatekeys: hush opened groups 0 and 1 only, and moves group 2 to a new identity; the
 	// share of group 2 is re-derived, so sops opens the result with groups 0+2 or 1+2.
 	e4 := newInteropEnv(t, 1)
+	e4.needSops(t)
 	r := e.GroupRecipients(2)
 	r.Groups[2].Age = []string{e4.Recipient(0)}
 	if err := f.Rewrap(r); err != nil {
@@ -256,4 +257,27 @@ func TestEditKeepsCiphertexts(t *testing.T) {
 		t.Error("rotated file kept an old ciphertext")
 	}
 	requireSame(t, "rotated file decrypted by sops", e.SopsDecrypt(t, YAML, rot), got)
+}
+
+// TestParallelDecrypt: install decrypts many files at once with one key set; Decrypt shares
+// no mutable state between calls (run with -race).
+func TestParallelDecrypt(t *testing.T) {
+	e := newInteropEnv(t, 1)
+	enc := e.HushEncrypt(t, YAML, []byte(groupsPlain), e.Recipients(0), EncryptionRules{})
+	ids := e.KeySet(t, 0)
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			f, err := Decrypt("p.yaml", enc, YAML, ids)
+			if err == nil {
+				_, err = f.Encrypt()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -38,9 +38,11 @@ type interopEnv struct {
 	extraEnv []string // e.g. GNUPGHOME=...
 }
 
+// newInteropEnv makes the identities; the sops CLI is looked up (or the test skipped) on the
+// first Sops* call, so tests that only need the identities run without it.
 func newInteropEnv(t *testing.T, n int) *interopEnv {
 	t.Helper()
-	e := &interopEnv{sops: testenv.Sops(t), dir: t.TempDir()}
+	e := &interopEnv{dir: t.TempDir()}
 	var all bytes.Buffer
 	for i := 0; i < n; i++ {
 		id, err := age.GenerateX25519Identity()
@@ -109,8 +111,19 @@ func (e *interopEnv) GroupRecipients(threshold int) Recipients {
 	return r
 }
 
+// needSops finds the sops CLI or skips t.
+func (e *interopEnv) needSops(t *testing.T) {
+	t.Helper()
+	if e.sops == "" {
+		e.sops = testenv.Sops(t)
+	}
+}
+
 // runSops runs sops in the env's directory with SOPS_AGE_KEY_FILE=keyFile.
 func (e *interopEnv) runSops(keyFile string, args ...string) ([]byte, error) {
+	if e.sops == "" {
+		return nil, fmt.Errorf("test bug: call needSops (or SopsEncrypt/SopsDecrypt) before SopsDecryptWith")
+	}
 	cmd := exec.Command(e.sops, args...)
 	cmd.Dir = e.dir
 	cmd.Env = append([]string{"HOME=" + e.dir, "PATH=" + os.Getenv("PATH"), "SOPS_AGE_KEY_FILE=" + keyFile}, e.extraEnv...)
@@ -131,6 +144,7 @@ var interopSeq int
 // SopsEncrypt has sops encrypt plain (format f) under a .sops.yaml holding rule.
 func (e *interopEnv) SopsEncrypt(t *testing.T, f Format, plain []byte, rule string) []byte {
 	t.Helper()
+	e.needSops(t)
 	interopSeq++
 	name := fmt.Sprintf("in%d.%s", interopSeq, f)
 	cfg := "creation_rules:\n  - path_regex: .*\n" + indent(rule, "    ")
@@ -151,6 +165,7 @@ func (e *interopEnv) SopsEncrypt(t *testing.T, f Format, plain []byte, rule stri
 // SopsDecrypt has sops decrypt enc (format f) with every identity available.
 func (e *interopEnv) SopsDecrypt(t *testing.T, f Format, enc []byte) []byte {
 	t.Helper()
+	e.needSops(t)
 	out, err := e.SopsDecryptWith(f, enc, e.allKeys)
 	if err != nil {
 		t.Fatal(err)
@@ -359,6 +374,7 @@ var interopCases = []interopCase{
 // re-encryption of the unchanged file is byte-identical to what sops wrote.
 func TestInteropSopsToHush(t *testing.T) {
 	e := newInteropEnv(t, 3)
+	e.needSops(t)
 	for _, c := range interopCases {
 		for _, f := range []Format{YAML, JSON, Dotenv, INI, Binary} {
 			plain, ok := c.plain[f]
@@ -391,6 +407,7 @@ func TestInteropSopsToHush(t *testing.T) {
 // unchanged Decrypt+Encrypt the file is byte-identical.
 func TestInteropHushToSops(t *testing.T) {
 	e := newInteropEnv(t, 3)
+	e.needSops(t)
 	for _, c := range interopCases {
 		for _, f := range []Format{YAML, JSON, Dotenv, INI, Binary} {
 			plain, ok := c.plain[f]
