@@ -140,8 +140,8 @@ func (e *Engine) Install(cfg *Config) (*Result, error) {
 		identities = dec.Describe()
 	}
 	digest := p.inputDigest(identities, e)
-	if !e.DryRun && prev.status != nil && prev.status.InputDigest == digest && prev.allOK() {
-		return e.unchanged(cfg, p, prev)
+	if !e.DryRun && prev.indexed && prev.digest == digest && prev.allOK() {
+		return e.unchanged(cfg, p, prev, identities)
 	}
 
 	p.decide(prev)
@@ -188,9 +188,15 @@ func (e *Engine) Install(cfg *Config) (*Result, error) {
 // unchanged handles a re-activation whose inputs equal the current generation's: nothing
 // is decrypted and the generation stays; only custom links are repaired and a report that
 // a crash interrupted is finished.
-func (e *Engine) unchanged(cfg *Config, p *plan, prev *previous) (*Result, error) {
-	res := &Result{Generation: prev.gen, Unchanged: true, Secrets: prev.status.Secrets}
-	res.quick = p.quickTree(cfg, prev.gen, prev.status.InputDigest, prev.status.Identities)
+func (e *Engine) unchanged(cfg *Config, p *plan, prev *previous, identities []string) (*Result, error) {
+	res := &Result{Generation: prev.gen, Unchanged: true}
+	for _, en := range p.entries {
+		if s := prev.byName[en.rel]; s != nil {
+			res.Secrets = append(res.Secrets, *s)
+			en.state = s.State
+		}
+	}
+	res.quick = p.quickTree(cfg, prev.gen, prev.digest, identities)
 	if err := e.linkPaths(cfg, p, prev); err != nil {
 		return res, err
 	}
@@ -206,8 +212,9 @@ type previous struct {
 	existed bool // the symlink existed (not first boot)
 	gen     int  // 0 when none of ours
 	fd      int  // directory fd, -1 when none
-	status  *Status
-	byName  map[string]*SecretStatus
+	indexed bool   // digest and index were read
+	digest  string // the generation's input digest
+	byName  map[string]*SecretStatus // from the index: name, state, content key, change, link
 	dirs    map[string]int // parent directory fds of read (-1: unavailable)
 }
 
@@ -223,7 +230,7 @@ func (p *previous) close() {
 }
 
 func (p *previous) allOK() bool {
-	for _, s := range p.status.Secrets {
+	for _, s := range p.byName {
 		if s.State != StateOK {
 			return false
 		}
@@ -253,12 +260,8 @@ func openPrevious(cfg *Config) (*previous, error) {
 		return prev, nil // dangling: treat as no previous generation
 	}
 	prev.gen, prev.fd = n, fd
-	if st, err := readStatusAt(fd); err == nil {
-		prev.status = st
-		for i := range st.Secrets {
-			s := &st.Secrets[i]
-			prev.byName[s.relName()] = s
-		}
+	if d, byName, ok := readMeta(fd); ok {
+		prev.indexed, prev.digest, prev.byName = true, d, byName
 	}
 	return prev, nil
 }

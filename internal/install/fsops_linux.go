@@ -3,7 +3,6 @@ package install
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -198,29 +197,33 @@ var createStep = func(step string, fd int) {}
 // readFileAt reads name inside dirfd without following a symlink (used to carry bytes from
 // the previous generation and to compare old and new contents).
 func readFileAt(dirfd int, name string) ([]byte, error) {
-	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	// O_NONBLOCK: a FIFO planted instead of a file cannot block the install. Raw reads, no
+	// fstat and no os.File: carrying 10,000 secrets over is 30,000 syscalls, not 70,000.
+	// Generation directories are root's, so only files hush wrote are met here, and for a
+	// regular file a short read is its end.
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
-	f := os.NewFile(uintptr(fd), name)
-	defer f.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, err
+	defer unix.Close(fd)
+	var small [4096]byte
+	buf := small[:]
+	n := 0
+	for {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		n += m
+		if m == 0 || n < len(buf) {
+			break
+		}
+		buf = append(buf, make([]byte, len(buf))...)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, fmt.Errorf("%s: not a regular file", name)
-	}
-	// Exactly the size fstat gave, in one read: files in a generation are written once by
-	// hush (an owner who makes their file writable and changes it changes only their own
-	// secret; the carried copy is what the file holds).
-	buf := make([]byte, st.Size)
-	n, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF {
-		return nil, err
-	}
-	buf = buf[:n]
-	return buf, nil
+	return append([]byte(nil), buf[:n]...), nil
 }
 
 // openParentNoFollow opens the parent of a relative slash path inside root (creating the

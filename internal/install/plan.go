@@ -325,7 +325,7 @@ func (p *plan) report(prev *previous) *Result {
 		res.Restart = append(res.Restart, en.attrs.RestartUnits...)
 		res.Reload = append(res.Reload, en.attrs.ReloadUnits...)
 	}
-	if prev.status != nil {
+	if prev.indexed {
 		for rel, old := range prev.byName {
 			if p.byName[rel] == nil && old.State != StateFailed {
 				res.Removed = append(res.Removed, rel)

@@ -65,11 +65,12 @@ func (e *Engine) resumeReport(cfg *Config, prev *previous) error {
 		return nil
 	}
 	defer unix.Close(mfd)
-	var st unix.Stat_t
-	if unix.Fstatat(mfd, reportPending, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+	units, err := readFileAt(mfd, reportPending)
+	if err != nil {
 		return nil
 	}
-	return e.finishReport(cfg, prev.gen, true, prev.status.Restart, prev.status.Reload)
+	restart, reload := decodeUnits(units)
+	return e.finishReport(cfg, prev.gen, true, restart, reload)
 }
 
 // appendLines appends one unit per line, as switch-to-configuration reads them; a missing

@@ -102,9 +102,13 @@ func (e *Engine) stage(cfg *Config, p *plan, prev *previous, res *Result, digest
 	rootOnly := fileSpec{Mode: 0o600, Chown: chown, Umask: umask}
 	if len(st.Restart)+len(st.Reload) > 0 {
 		e.fault("report marker")
-		if err := createFile(metaFD, reportPending, nil, rootOnly); err != nil {
+		if err := createFile(metaFD, reportPending, encodeUnits(st.Restart, st.Reload), rootOnly); err != nil {
 			return 0, fmt.Errorf("generation %d: %w", gen, err)
 		}
+	}
+	e.fault("index")
+	if err := createFile(metaFD, indexFile, encodeIndex(st.Secrets), rootOnly); err != nil {
+		return 0, fmt.Errorf("generation %d: index: %w", gen, err)
 	}
 	e.fault("digest")
 	if err := createFile(metaFD, digestFile, []byte(digest), rootOnly); err != nil {

@@ -128,8 +128,8 @@ func (e *Engine) linkPaths(cfg *Config, p *plan, prev *previous) error {
 			errs = append(errs, fmt.Errorf("%s: path %s: %w", en.what(), en.link, err))
 		}
 	}
-	if prev.status != nil {
-		for _, old := range prev.status.Secrets {
+	if prev.indexed {
+		for _, old := range prev.byName {
 			if old.Link == "" || want[old.Link] {
 				continue
 			}

@@ -22,6 +22,9 @@ func validateConfig(cfg *Config) error {
 		if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == "." || strings.HasPrefix(rel, "../") || rel == ".." {
 			return fmt.Errorf("%s: name must be a clean relative path", what)
 		}
+		if strings.ContainsFunc(rel+a.Path, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return fmt.Errorf("%s: control characters in its name or path", what)
+		}
 		if first := strings.SplitN(rel, "/", 2)[0]; first == metaDir {
 			return fmt.Errorf("%s: the name %s is reserved", what, metaDir)
 		}

@@ -36,6 +36,8 @@ func TestValidateConfig(t *testing.T) {
 			c.Secrets = append(c.Secrets, Secret{Name: "c", File: "/f", Attrs: Attrs{Path: "/etc/x"}})
 		}, "also the path"},
 		{"no file", func(c *Config) { c.Secrets[0].File = "" }, "no source"},
+		{"newline", func(c *Config) { c.Secrets[0].Name = "a\nb" }, "control characters"},
+		{"nul in path", func(c *Config) { c.Secrets[0].Path = "/etc/a\x00" }, "control characters"},
 	}
 	for _, c := range cases {
 		cfg := ok()
