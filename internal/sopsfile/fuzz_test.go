@@ -2,8 +2,10 @@ package sopsfile
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -72,6 +74,7 @@ func FuzzParseYAML(f *testing.F) {
 	f.Add([]byte("? [a, b]\n: c\n"))
 	f.Add([]byte("a: !!binary aGVsbG8=\nb: !!timestamp 2001-12-14\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkYAMLFastPath(t, data)
 		docs, err := yamlStore{}.Parse(data)
 		if err != nil {
 			checkNoQuote(t, err, data)
@@ -85,6 +88,47 @@ func FuzzParseYAML(f *testing.F) {
 			t.Fatalf("emitted output does not parse again: %v", err)
 		}
 	})
+}
+
+// checkYAMLFastPath: when the fast reader accepts a file, its tree is the library path's.
+func checkYAMLFastPath(t *testing.T, data []byte) {
+	fast, ok := yamlFastParse(data)
+	if !ok {
+		return
+	}
+	slow, err := yamlParseLibrary(data)
+	if err != nil {
+		t.Fatalf("fast path accepts what the library refuses: %v", err)
+	}
+	// %#v rather than DeepEqual: NaN is not equal to itself.
+	if fmt.Sprintf("%#v", fast) != fmt.Sprintf("%#v", slow) || !reflect.DeepEqual(typesOf(fast), typesOf(slow)) {
+		t.Fatalf("fast path tree differs from the library's")
+	}
+}
+
+// typesOf is the tree's shape with every leaf replaced by its type name.
+func typesOf(v any) any {
+	switch v := v.(type) {
+	case []Branch:
+		out := make([]any, len(v))
+		for i, b := range v {
+			out[i] = typesOf(b)
+		}
+		return out
+	case Branch:
+		out := make([]any, 0, 2*len(v))
+		for _, it := range v {
+			out = append(out, fmt.Sprintf("%T", it.Key), typesOf(it.Value))
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = typesOf(e)
+		}
+		return out
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // yamlLibraryRoundTripFails reports whether go.yaml.in/yaml/v3 on its own (decode, encode

@@ -150,3 +150,42 @@ func decodeScalars(n *yaml.Node) {
 		decodeScalars(c)
 	}
 }
+
+// encTree is benchTree with every value an ENC[...] string of sops' length, as hush decrypt
+// parses it.
+func encTree(n int) []Branch {
+	docs := benchTree(n)
+	for _, g := range docs[0] {
+		inner := g.Value.(Branch)
+		for i := range inner {
+			inner[i].Value = "ENC[AES256_GCM,data:q83vEjRWeJA=,iv:3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,tag:ASNFZ4mrze8BI0VniavN7w==,type:str]"
+		}
+	}
+	return docs
+}
+
+// BenchmarkParseYAMLEncrypted: the fast reader against the library path on sops-shaped files.
+func BenchmarkParseYAMLEncrypted(b *testing.B) {
+	for _, n := range benchSizes {
+		data, err := yamlStore{}.Emit(encTree(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprint("fast/", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, ok := yamlFastParse(data); !ok {
+					b.Fatal("fast path declined")
+				}
+			}
+		})
+		b.Run(fmt.Sprint("library/", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := yamlParseLibrary(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

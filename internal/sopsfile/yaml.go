@@ -35,6 +35,14 @@ type yamlReader struct {
 }
 
 func (yamlStore) Parse(data []byte) ([]Branch, error) {
+	if docs, ok := yamlFastParse(data); ok {
+		return docs, nil
+	}
+	return yamlParseLibrary(data)
+}
+
+// yamlParseLibrary is the general path: the library's parser, any YAML.
+func yamlParseLibrary(data []byte) ([]Branch, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	r := &yamlReader{active: map[*yaml.Node]bool{}}
 	var docs []Branch
