@@ -18,6 +18,9 @@ import (
 // comment, and a run at the end the foot comment of the last one.
 
 func (yamlStore) Emit(docs []Branch) ([]byte, error) {
+	if len(docs) == 0 {
+		return []byte{}, nil // an empty (or comment-only) file has no documents
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(yamlIndent)
