@@ -65,11 +65,45 @@ const maxDepth = 64
 
 type jsonParser struct {
 	data  []byte
+	src   string // data as one string: unescaped strings are substrings of it, not copies
 	i     int
 	depth int
 	slab  []value // values are allocated in chunks: far fewer allocations
 	// names interns member names: 10,000 entries repeat the same dozen.
 	names map[string]string
+	// Members and elements are gathered on these stacks and then carved, exactly sized,
+	// out of the slabs: no append growth per object.
+	kstack []string
+	vstack []*value
+	astack []*value
+	kslab  []string
+	vslab  []*value
+}
+
+func (p *jsonParser) carveKeys(src []string) []string {
+	if len(src) == 0 {
+		return nil
+	}
+	if len(p.kslab) < len(src) {
+		p.kslab = make([]string, max(1024, len(src)))
+	}
+	out := p.kslab[:len(src):len(src)]
+	copy(out, src)
+	p.kslab = p.kslab[len(src):]
+	return out
+}
+
+func (p *jsonParser) carveVals(src []*value) []*value {
+	if len(src) == 0 {
+		return nil
+	}
+	if len(p.vslab) < len(src) {
+		p.vslab = make([]*value, max(1024, len(src)))
+	}
+	out := p.vslab[:len(src):len(src)]
+	copy(out, src)
+	p.vslab = p.vslab[len(src):]
+	return out
 }
 
 // syntaxErr is a JSON syntax error at a byte offset.
@@ -81,7 +115,7 @@ type syntaxErr struct {
 func (e *syntaxErr) Error() string { return e.msg }
 
 func parseJSON(data []byte) (*value, error) {
-	p := &jsonParser{data: data}
+	p := &jsonParser{data: data, src: string(data)}
 	p.ws()
 	v, err := p.value()
 	if err != nil {
@@ -185,6 +219,8 @@ func (p *jsonParser) object() (*value, error) {
 	defer func() { p.depth-- }()
 	p.i++ // '{'
 	v := p.alloc(kObject)
+	mark := len(p.kstack)
+	defer func() { p.kstack, p.vstack = p.kstack[:mark], p.vstack[:mark] }()
 	var seen map[string]bool // only for large objects: linear search is faster below
 	p.ws()
 	if p.i < len(p.data) && p.data[p.i] == '}' {
@@ -201,18 +237,24 @@ func (p *jsonParser) object() (*value, error) {
 		if err != nil {
 			return nil, err
 		}
+		mine := p.kstack[mark:]
 		dup := false
 		if seen != nil {
 			dup = seen[k]
 		} else {
-			_, dup = v.get(k)
+			for _, key := range mine {
+				if key == k {
+					dup = true
+					break
+				}
+			}
 		}
 		if dup {
 			return nil, &syntaxErr{off: at, msg: fmt.Sprintf("field %q given twice", k)}
 		}
-		if len(v.keys) == 32 {
+		if len(mine) == 32 {
 			seen = make(map[string]bool, 64)
-			for _, key := range v.keys {
+			for _, key := range mine {
 				seen[key] = true
 			}
 		}
@@ -229,8 +271,8 @@ func (p *jsonParser) object() (*value, error) {
 		if err != nil {
 			return nil, err
 		}
-		v.keys = append(v.keys, k)
-		v.vals = append(v.vals, m)
+		p.kstack = append(p.kstack, k)
+		p.vstack = append(p.vstack, m)
 		p.ws()
 		if p.i < len(p.data) && p.data[p.i] == ',' {
 			p.i++
@@ -238,6 +280,8 @@ func (p *jsonParser) object() (*value, error) {
 		}
 		if p.i < len(p.data) && p.data[p.i] == '}' {
 			p.i++
+			v.keys = p.carveKeys(p.kstack[mark:])
+			v.vals = p.carveVals(p.vstack[mark:])
 			return v, nil
 		}
 		return nil, p.fail("unexpected %s, expected ',' or '}'", p.what())
@@ -251,6 +295,8 @@ func (p *jsonParser) array() (*value, error) {
 	defer func() { p.depth-- }()
 	p.i++ // '['
 	v := p.alloc(kArray)
+	mark := len(p.astack)
+	defer func() { p.astack = p.astack[:mark] }()
 	p.ws()
 	if p.i < len(p.data) && p.data[p.i] == ']' {
 		p.i++
@@ -262,7 +308,7 @@ func (p *jsonParser) array() (*value, error) {
 		if err != nil {
 			return nil, err
 		}
-		v.vals = append(v.vals, e)
+		p.astack = append(p.astack, e)
 		p.ws()
 		if p.i < len(p.data) && p.data[p.i] == ',' {
 			p.i++
@@ -270,6 +316,7 @@ func (p *jsonParser) array() (*value, error) {
 		}
 		if p.i < len(p.data) && p.data[p.i] == ']' {
 			p.i++
+			v.vals = p.carveVals(p.astack[mark:])
 			return v, nil
 		}
 		return nil, p.fail("unexpected %s, expected ',' or ']'", p.what())
@@ -312,7 +359,7 @@ func (p *jsonParser) number() (*value, error) {
 		}
 	}
 	v := p.alloc(kNumber)
-	v.str = string(d[start:p.i])
+	v.str = p.src[start:p.i]
 	return v, nil
 }
 
@@ -333,7 +380,7 @@ func (p *jsonParser) memberName() (string, error) {
 			p.names = make(map[string]string, 64)
 		}
 		if len(p.names) < 1024 {
-			k := string(raw)
+			k := p.src[p.i+1 : j]
 			p.names[k] = k
 			p.i = j + 1
 			return k, nil
@@ -359,7 +406,7 @@ func (p *jsonParser) string() (string, error) {
 			if !ascii && !utf8.Valid(s) {
 				return "", &syntaxErr{off: start, msg: errBadUTF8.Error()}
 			}
-			return string(s), nil
+			return p.src[start : p.i-1], nil
 		case c == '\\':
 			return p.escapedString(start)
 		case c < 0x20:
