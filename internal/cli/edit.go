@@ -87,7 +87,7 @@ FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 			} else {
 				// Resolve recipients before the editor opens, so that a missing
 				// .sops.yaml does not cost the user their typing.
-				if newRec, newRules, err = resolveNewFile(cmd, path, &rf, &ef, &cf); err != nil {
+				if newRec, newRules, err = resolveNewFile(cmd, path, in, &rf, &ef, &cf); err != nil {
 					return err
 				}
 				plain = exampleFor(in)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hush-nix/hush/internal/keys"
+	"github.com/hush-nix/hush/internal/rules"
 	"github.com/hush-nix/hush/internal/sopsfile"
 )
 
@@ -27,8 +28,6 @@ func (f *encryptionRuleFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.rules.MACOnlyEncrypted, "mac-only-encrypted", false, "compute the MAC over encrypted values only")
 }
 
-func (f *encryptionRuleFlags) set() bool { return f.rules != (sopsfile.EncryptionRules{}) }
-
 // recipientFlags are --age and --pgp (repeatable, each may be comma-separated).
 type recipientFlags struct {
 	age, pgp []string
@@ -40,13 +39,26 @@ func (f *recipientFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.pgp, "pgp", nil, "OpenPGP key fingerprint (repeatable, or comma-separated)")
 }
 
-// resolve returns the recipients and rules for a new file: the flags when any recipient is
-// given (one key group, as sops does), else the matching .sops.yaml creation rule.
-func resolveNewFile(cmd *cobra.Command, path string, rf *recipientFlags, ef *encryptionRuleFlags, cf *configFlag) (sopsfile.Recipients, sopsfile.EncryptionRules, error) {
+// resolveNewFile returns the recipients and encryption options for a new file, as sops
+// decides them: recipients from --age/--pgp when given (one key group), else from the
+// matching creation rule; the options from the flags, each falling back to the rule's
+// (they apply even when the recipients come from flags, and a .sops.yaml without a
+// matching rule is then still an error, as in sops); the default unencrypted suffix
+// "_unencrypted" is the sopsfile package's business. For the binary store, which holds one
+// value, the options are dropped with a warning, as sops does.
+func resolveNewFile(cmd *cobra.Command, path string, format sopsfile.Format, rf *recipientFlags, ef *encryptionRuleFlags, cf *configFlag) (sopsfile.Recipients, sopsfile.EncryptionRules, error) {
 	age, pgp := splitList(rf.age), splitList(rf.pgp)
+	flagsGiven := len(age) > 0 || len(pgp) > 0
 	var r sopsfile.Recipients
 	var er sopsfile.EncryptionRules
-	if len(age) > 0 || len(pgp) > 0 {
+	res, err := cf.recipientsFor(cmd.ErrOrStderr(), path)
+	if err != nil {
+		if !flagsGiven || !(errors.Is(err, rules.ErrNotFound) || errors.Is(err, rules.ErrNoRules)) {
+			return r, er, err
+		}
+		res = nil
+	}
+	if flagsGiven {
 		for _, a := range age {
 			if err := keys.ParseAgeRecipient(a); err != nil {
 				return r, er, fmt.Errorf("--age %q: %w", a, err)
@@ -54,17 +66,55 @@ func resolveNewFile(cmd *cobra.Command, path string, rf *recipientFlags, ef *enc
 		}
 		r.Groups = []sopsfile.KeyGroupRecipients{{Age: age, PGP: pgp}}
 	} else {
-		res, err := cf.recipientsFor(cmd.ErrOrStderr(), path)
-		if err != nil {
-			return r, er, err
+		if res.RecipientsErr != nil {
+			return r, er, res.RecipientsErr
 		}
-		r, er = res.Recipients, res.Encryption
+		r = res.Recipients
 	}
 	r.GnuPGHome = gnupgHome()
-	if ef != nil && ef.set() {
-		er = ef.rules
+	if res != nil {
+		er = res.Encryption
+	}
+	if ef != nil {
+		er = mergeEncryptionRules(ef.rules, er)
+	}
+	if format == sopsfile.Binary && er != (sopsfile.EncryptionRules{}) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "hush: warning: suffix/regex options make no sense for the binary store (one value, always encrypted) and are ignored")
+		er = sopsfile.EncryptionRules{}
+	}
+	if n := countCryptRules(er); n > 1 {
+		return r, er, errors.New("cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex or unencrypted_comment_regex for one file (flags and .sops.yaml together)")
 	}
 	return r, er, nil
+}
+
+// mergeEncryptionRules gives each flag precedence over the rule's option of the same name.
+func mergeEncryptionRules(flags, rule sopsfile.EncryptionRules) sopsfile.EncryptionRules {
+	pick := func(a, b string) string {
+		if a != "" {
+			return a
+		}
+		return b
+	}
+	return sopsfile.EncryptionRules{
+		UnencryptedSuffix:       pick(flags.UnencryptedSuffix, rule.UnencryptedSuffix),
+		EncryptedSuffix:         pick(flags.EncryptedSuffix, rule.EncryptedSuffix),
+		UnencryptedRegex:        pick(flags.UnencryptedRegex, rule.UnencryptedRegex),
+		EncryptedRegex:          pick(flags.EncryptedRegex, rule.EncryptedRegex),
+		UnencryptedCommentRegex: pick(flags.UnencryptedCommentRegex, rule.UnencryptedCommentRegex),
+		EncryptedCommentRegex:   pick(flags.EncryptedCommentRegex, rule.EncryptedCommentRegex),
+		MACOnlyEncrypted:        flags.MACOnlyEncrypted || rule.MACOnlyEncrypted,
+	}
+}
+
+func countCryptRules(er sopsfile.EncryptionRules) int {
+	n := 0
+	for _, s := range []string{er.UnencryptedSuffix, er.EncryptedSuffix, er.UnencryptedRegex, er.EncryptedRegex, er.UnencryptedCommentRegex, er.EncryptedCommentRegex} {
+		if s != "" {
+			n++
+		}
+	}
+	return n
 }
 
 func newEncryptCmd() *cobra.Command {
@@ -108,7 +158,7 @@ file with -i, or goes to --output.`,
 			if hasSopsMetadata(docs) {
 				return fmt.Errorf("%s: already encrypted (it has sops metadata)", path)
 			}
-			rp, er, err := resolveNewFile(cmd, path, &rf, &ef, &cf)
+			rp, er, err := resolveNewFile(cmd, path, out, &rf, &ef, &cf)
 			if err != nil {
 				return err
 			}

@@ -182,6 +182,9 @@ func planUpdate(cmd *cobra.Command, cf *configFlag, ff *formatFlags, path string
 	if kinds := otherKeyKinds(f.Meta); len(kinds) > 0 {
 		return nil, fmt.Errorf("%s: has %s master keys, which hush cannot re-wrap; use sops updatekeys for this file", path, strings.Join(kinds, ", "))
 	}
+	if res.RecipientsErr != nil {
+		return nil, res.RecipientsErr
+	}
 	target := res.Recipients
 	target.GnuPGHome = gnupgHome()
 	cur := recipientsOf(f.Meta)

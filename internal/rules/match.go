@@ -18,6 +18,10 @@ type Result struct {
 	Recipients sopsfile.Recipients
 	Encryption sopsfile.EncryptionRules
 	Stores     Stores
+	// RecipientsErr is set when the rule's master keys include kinds hush cannot encrypt
+	// to (kms, ...). Recipients is then unusable, but Encryption still applies: sops takes
+	// the options from the rule even when the recipients come from the command line.
+	RecipientsErr error
 }
 
 // ErrNoRules means the configuration has no creation_rules at all; sops then behaves as if
@@ -67,6 +71,9 @@ func (c *Config) ForFile(file string) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: creation_rules[%d] (line %d): %w", c.Path, i, r.Line, err)
 		}
+		if res.RecipientsErr != nil {
+			res.RecipientsErr = fmt.Errorf("%s: creation_rules[%d] (line %d): %w", c.Path, i, r.Line, res.RecipientsErr)
+		}
 		res.ConfigPath, res.Rule, res.Stores = c.Path, i, c.Stores
 		return res, nil
 	}
@@ -106,18 +113,23 @@ func (r *Rule) interpret() (*Result, error) {
 		res.Recipients.UseKeyGroups = len(r.KeyGroups) > 1
 		for i, g := range r.KeyGroups {
 			kg, err := g.recipients()
-			if err != nil {
+			var ue unsupportedKinds
+			if errors.As(err, &ue) {
+				if res.RecipientsErr == nil {
+					res.RecipientsErr = fmt.Errorf("key_groups[%d] (line %d): %w", i, g.Line, err)
+				}
+			} else if err != nil {
 				return nil, fmt.Errorf("key_groups[%d] (line %d): %w", i, g.Line, err)
 			}
 			res.Recipients.Groups = append(res.Recipients.Groups, kg)
 		}
-		if r.ShamirThreshold > len(r.KeyGroups) {
-			return nil, fmt.Errorf("shamir_threshold %d is more than the %d key groups", r.ShamirThreshold, len(r.KeyGroups))
+		if r.ShamirThreshold > len(r.KeyGroups) && res.RecipientsErr == nil {
+			res.RecipientsErr = fmt.Errorf("shamir_threshold %d is more than the %d key groups", r.ShamirThreshold, len(r.KeyGroups))
 		}
 		return res, nil
 	}
 	if len(r.unsupported) > 0 {
-		return nil, unsupportedError(r.unsupported)
+		res.RecipientsErr = unsupportedError(r.unsupported)
 	}
 	for _, f := range []struct {
 		name string
@@ -145,14 +157,22 @@ func (r *Rule) interpret() (*Result, error) {
 	return res, nil
 }
 
+// recipients converts a key group. Kinds hush cannot encrypt to give an unsupportedKinds
+// error, returned after every other check so that real mistakes are reported first.
 func (g keyGroup) recipients() (sopsfile.KeyGroupRecipients, error) {
 	var out sopsfile.KeyGroupRecipients
+	var unsupported error
 	if len(g.unsupported) > 0 {
-		return out, unsupportedError(g.unsupported)
+		unsupported = unsupportedError(g.unsupported)
 	}
 	for i, m := range g.Merge {
 		sub, err := m.recipients()
-		if err != nil {
+		var ue unsupportedKinds
+		if errors.As(err, &ue) {
+			if unsupported == nil {
+				unsupported = fmt.Errorf("merge[%d]: %w", i, err)
+			}
+		} else if err != nil {
 			return out, fmt.Errorf("merge[%d]: %w", i, err)
 		}
 		out.Age = append(out.Age, sub.Age...)
@@ -171,7 +191,7 @@ func (g keyGroup) recipients() (sopsfile.KeyGroupRecipients, error) {
 	for _, s := range g.PGP {
 		out.PGP = append(out.PGP, pgpFingerprint(s))
 	}
-	return dedupe(out), nil
+	return dedupe(out), unsupported
 }
 
 // splitComma splits as sops' age and pgp parsers do: at every comma, without dropping
@@ -220,9 +240,14 @@ func uniq(in []string) []string {
 	return out
 }
 
-func unsupportedError(kinds []string) error {
-	return fmt.Errorf("uses %s master keys, which hush cannot encrypt to (only age and pgp); give recipients with --age/--pgp or use sops for this file", strings.Join(kinds, ", "))
+// unsupportedKinds is the error for master key kinds hush cannot encrypt to.
+type unsupportedKinds []string
+
+func (u unsupportedKinds) Error() string {
+	return fmt.Sprintf("uses %s master keys, which hush cannot encrypt to (only age and pgp); give recipients with --age/--pgp or use sops for this file", strings.Join(u, ", "))
 }
+
+func unsupportedError(kinds []string) error { return unsupportedKinds(kinds) }
 
 // checkOneCryptRule enforces sops' rule that at most one of the suffix/regex options is set.
 func (r *Rule) checkOneCryptRule() error {

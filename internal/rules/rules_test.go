@@ -49,6 +49,8 @@ func TestForFile(t *testing.T) {
 		want    sopsfile.Recipients
 		enc     sopsfile.EncryptionRules
 		wantErr string
+		// wantRecErr: the rule loads (its options apply) but its recipients are unusable.
+		wantRecErr string
 	}{
 		{
 			name:   "age comma string, spaces and trailing comma",
@@ -143,9 +145,11 @@ func TestForFile(t *testing.T) {
 		{name: "bad path regex", config: "creation_rules:\n  - path_regex: '('\n    age: " + r1 + "\n", file: "a.yaml", wantErr: "creation_rules[0] (line 2): path_regex: error parsing regexp"},
 		{name: "bad encrypted_regex", config: "creation_rules:\n  - age: " + r1 + "\n    encrypted_regex: '['\n", file: "a.yaml", wantErr: "encrypted_regex: error parsing regexp"},
 		{name: "age of wrong type", config: "creation_rules:\n  - age: 12\n", file: "a.yaml", wantErr: "invalid age key configuration"},
-		{name: "kms only", config: "creation_rules:\n  - kms: arn:aws:kms:us-east-1:1:key/x\n", file: "a.yaml", wantErr: "uses kms master keys, which hush cannot encrypt to"},
-		{name: "kms in a key group", config: "creation_rules:\n  - key_groups:\n      - age: [" + r1 + "]\n      - kms: [{arn: x}]\n", file: "a.yaml", wantErr: "key_groups[1] (line 4): uses kms master keys"},
-		{name: "threshold above groups", config: "creation_rules:\n  - shamir_threshold: 3\n    key_groups:\n      - age: [" + r1 + "]\n      - age: [" + r2 + "]\n", file: "a.yaml", wantErr: "shamir_threshold 3 is more than the 2 key groups"},
+		{name: "kms only", config: "creation_rules:\n  - kms: arn:aws:kms:us-east-1:1:key/x\n", file: "a.yaml", wantRecErr: "creation_rules[0] (line 2): uses kms master keys, which hush cannot encrypt to"},
+		{name: "kms in a merged group", config: "creation_rules:\n  - key_groups:\n      - merge:\n          - kms: [{arn: x}]\n", file: "a.yaml", wantRecErr: "key_groups[0] (line 3): merge[0]: uses kms master keys"},
+		{name: "kms with options: the options still apply", config: "creation_rules:\n  - kms: x\n    encrypted_regex: ^a\n", file: "a.yaml", wantRecErr: "uses kms", enc: sopsfile.EncryptionRules{EncryptedRegex: "^a"}},
+		{name: "kms in a key group", config: "creation_rules:\n  - key_groups:\n      - age: [" + r1 + "]\n      - kms: [{arn: x}]\n", file: "a.yaml", wantRecErr: "key_groups[1] (line 4): uses kms master keys"},
+		{name: "threshold above groups", config: "creation_rules:\n  - shamir_threshold: 3\n    key_groups:\n      - age: [" + r1 + "]\n      - age: [" + r2 + "]\n", file: "a.yaml", wantRecErr: "shamir_threshold 3 is more than the 2 key groups"},
 		{name: "no creation_rules", config: "stores:\n  yaml:\n    indent: 2\n", file: "a.yaml", wantErr: "no creation_rules"},
 		{name: "empty file", config: "", file: "a.yaml", wantErr: "no creation_rules"},
 		{name: "not yaml", config: "creation_rules: [\n", file: "a.yaml", wantErr: "line 1: did not find"},
@@ -171,6 +175,18 @@ func TestForFile(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.wantRecErr != "" {
+				if res.RecipientsErr == nil || !strings.Contains(res.RecipientsErr.Error(), tt.wantRecErr) || !strings.Contains(res.RecipientsErr.Error(), cfg) {
+					t.Fatalf("RecipientsErr %v: want it to contain %q and the file name", res.RecipientsErr, tt.wantRecErr)
+				}
+				if res.Encryption != tt.enc {
+					t.Errorf("encryption rules: got %+v, want %+v", res.Encryption, tt.enc)
+				}
+				return
+			}
+			if res.RecipientsErr != nil {
+				t.Fatalf("RecipientsErr: %v", res.RecipientsErr)
 			}
 			if !reflect.DeepEqual(res.Recipients, tt.want) {
 				t.Errorf("recipients:\n got %+v\nwant %+v", res.Recipients, tt.want)
