@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -261,6 +262,8 @@ func TestStoreFixturesInterop(t *testing.T) {
 
 				henc := e.HushEncrypt(t, f, []byte(fx.plain), e.Recipients(0), EncryptionRules{})
 				requireSame(t, "sops decrypt of hush's file", e.SopsDecrypt(t, f, henc), want)
+				// Same layout as sops' own file once ciphertexts and times are masked.
+				requireSame(t, "layout of hush's file", maskCiphertexts(henc), maskCiphertexts(enc))
 
 				if hasInlineComment(t, f, fx.plain) {
 					// Known, reported to the core: decryption drops Comment.Inline (as sops'
@@ -358,4 +361,17 @@ func TestStoresExtractMatchSops(t *testing.T) {
 			})
 		}
 	}
+}
+
+var (
+	maskENC  = regexp.MustCompile(`ENC\[[^\]]*\]`)
+	maskAge  = regexp.MustCompile(`(?s)-----BEGIN AGE ENCRYPTED FILE-----.*?-----END AGE ENCRYPTED FILE-----`)
+	maskTime = regexp.MustCompile(`[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z`)
+)
+
+// maskCiphertexts replaces what differs between two encryptions of the same file.
+func maskCiphertexts(b []byte) []byte {
+	b = maskENC.ReplaceAll(b, []byte("ENC[]"))
+	b = maskAge.ReplaceAll(b, []byte("AGE"))
+	return maskTime.ReplaceAll(b, []byte("TIME"))
 }
