@@ -82,6 +82,7 @@ type Manifest struct {
 
 	renderer *template.Renderer // built by Parse; see Renderer
 	byName   map[string]int     // secret name -> index, built on first use
+	expanded bool               // ExpandUserPaths has run
 }
 
 // Logging selects informational log lines. Never secret values.

@@ -81,11 +81,12 @@ func nameProblem(name string) string {
 
 // ExpandUserPaths replaces %r with runtimeDir (normally $XDG_RUNTIME_DIR) and %% with % in
 // the mount points, symlinks and every secret's and template's path, as sops-nix does in
-// user mode, then re-derives Link. It does nothing unless UserMode is set. It fails when
+// user mode, then re-derives Link. It does nothing unless UserMode is set, and nothing the
+// second time. It fails when
 // runtimeDir is not absolute and clean, or when an expanded path breaks a rule.
 func (m *Manifest) ExpandUserPaths(runtimeDir string) error {
-	if !m.UserMode {
-		return nil
+	if !m.UserMode || m.expanded {
+		return nil // once only: a second pass would expand the %r that %%r became
 	}
 	if p := absPathProblem(runtimeDir); p != "" {
 		return fmt.Errorf("%s: runtime directory %q: %s", m.File, runtimeDir, p)
@@ -102,6 +103,7 @@ func (m *Manifest) ExpandUserPaths(runtimeDir string) error {
 	for i := range m.Templates {
 		m.Templates[i].Path = x(m.Templates[i].Path)
 	}
+	m.expanded = true
 	var ps problems
 	m.checkTargets(&ps, "")
 	return ps.err(m.File)

@@ -196,8 +196,18 @@ func TestAccepted(t *testing.T) {
 			if m.MountPoint != "/run/user/1000/secrets.d" || m.Symlink != "/run/user/1000/secrets" || m.Secrets[0].Link != "/run/user/1000/app/a" {
 				t.Errorf("%+v", m)
 			}
+			if err := m.ExpandUserPaths("/elsewhere"); err != nil || m.Symlink != "/run/user/1000/secrets" {
+				t.Errorf("second expansion changed something: %v %q", err, m.Symlink)
+			}
+		}},
+		{"relative runtime dir", hushDoc(ageA, `"userMode":true`), func(t *testing.T, m *Manifest) {
 			if err := m.ExpandUserPaths("relative"); err == nil {
 				t.Error("relative runtime dir accepted")
+			}
+		}},
+		{"double percent", hushDoc(`{"name":"a","source":{"age":{"file":"/a"}},"path":"%r/x/%%r"}`, `"userMode":true,"symlink":"%r/s","mountPoint":"%r/d"`), func(t *testing.T, m *Manifest) {
+			if err := m.ExpandUserPaths("/run/user/7"); err != nil || m.Secrets[0].Link != "/run/user/7/x/%r" {
+				t.Errorf("%q %v", m.Secrets[0].Link, err)
 			}
 		}},
 		{"percent literal outside user mode", hushDoc(`{"name":"a","source":{"age":{"file":"/a"}},"path":"/etc/%r"}`), func(t *testing.T, m *Manifest) {
