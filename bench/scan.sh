@@ -18,15 +18,15 @@ PERL_MIB=${PERL_MIB:-64}
 export LC_ALL=C
 
 command -v rg >/dev/null || { echo "needs ripgrep (rg)" >&2; exit 2; }
-mkdir -p "$OUT"
-go build -o "$OUT/hush" ./cmd/hush
+mkdir -p bench/out
 go run ./bench/scangen -out "$OUT" -mib "$SIZE_MIB" -secrets 1000 -redact-mib 256
-HUSH=$OUT/hush
+HUSH=bench/out/scan-hush
+go build -o "$HUSH" ./cmd/hush
 TREE=$OUT/tree
 
 echo "== machine"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
-echo "go: $(go version | cut -d' ' -f3), $(rg --version | head -1), perl $(perl -e 'print $^V')"
+echo "go: $(go version | cut -d' ' -f3), $(rg --version 2>/dev/null | sed -n 1p), perl $(perl -e 'print $^V')"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tree: $(ls "$TREE" | wc -l) files, $(du -sm "$TREE" | cut -f1) MiB; patterns for rg/perl: $(wc -l <"$OUT/patterns.txt")"
 
@@ -38,7 +38,13 @@ time_cmd() {
 	shift
 	local walls=() cpus=() line
 	for _ in $(seq "$REPEAT"); do
-		line=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>&1 || true; } 2>&1 | tail -1) # rg and hush exit 1 on a find
+		line=$( { TIMEFORMAT='%R %U %S'; time { "$@" >/dev/null 2>&1; echo $? >bench/out/.scan-rc; }; } 2>&1 | tail -1)
+		local rc
+		rc=$(cat bench/out/.scan-rc)
+		if [ "$rc" -gt 1 ]; then # rg and hush exit 1 when they find something
+			echo "$name: exit status $rc: $*" >&2
+			exit 2
+		fi
 		read -r w u sy <<<"$line"
 		walls+=("$(echo "$w*1000/1" | bc)")
 		cpus+=("$(echo "($u+$sy)*1000/1" | bc)")
@@ -90,7 +96,7 @@ command -v taskset >/dev/null || PIN=""
 PERL_SUB='open my $p, "<", shift; my @p = map { chomp; quotemeta } <$p>; my $re = join "|", @p; while (<STDIN>) { s/$re/[hush]/go; print }'
 time_cmd hush_redact sh -c "GOMAXPROCS=1 $PIN $HUSH redact --values-file $OUT/values.txt <$IN >/dev/null"
 REPEAT=1 time_cmd perl_raw sh -c "$PIN timeout 120 perl -e '$PERL_SUB' $OUT/values.txt <$PERL_IN >/dev/null"
-REPEAT=1 time_cmd perl_forms sh -c "$PIN timeout 120 perl -e '$PERL_SUB' $OUT/patterns.txt <$PERL_SMALL >/dev/null"
+REPEAT=1 time_cmd perl_forms sh -c "$PIN timeout 120 perl -e '$PERL_SUB' $OUT/patterns.txt <$PERL_SMALL >/dev/null || true"
 npat=$({ "$HUSH" scan --values-file "$OUT/values.txt" "$OUT/stamp" 2>&1 || true; } | sed -n 's/.*secrets, \([0-9]*\) patterns.*/\1/p')
 printf 'hush redact (all encodings, %s patterns): %.0f MB per CPU-second (wall: %.0f MB/s) on %d MB\n' "$npat" \
 	"$(echo "$(mb "$IN")*1000/$CPU_hush_redact" | bc -l)" "$(echo "$(mb "$IN")*1000/$BEST_hush_redact" | bc -l)" "$(mb "$IN")"
