@@ -135,18 +135,21 @@ left untouched.`,
 	cmd.Flags().BoolVar(&fromStdin, "value-stdin", false, "same as --stdin (sops' name)")
 	cmd.Flags().BoolVar(&valueFile, "value-file", false, "VALUE names a file holding the JSON value")
 	_ = cmd.Flags().MarkHidden("value-stdin")
+	var idem bool
+	cmd.Flags().BoolVar(&idem, "idempotent", false, "accepted for sops compatibility: hush never rewrites a file whose value is unchanged")
 	return cmd
 }
 
 func newUnsetCmd() *cobra.Command {
 	var (
-		idf identityFlags
-		ff  formatFlags
+		idf        identityFlags
+		ff         formatFlags
+		idempotent bool
 	)
 	cmd := &cobra.Command{
 		Use:     "unset [flags] FILE KEYPATH",
 		Short:   "Remove one value from a sops file",
-		Long:    `Remove the value at KEYPATH ('["a"]["b"]') from an encrypted file and write it back in place. A missing key path is an error.`,
+		Long:    `Remove the value at KEYPATH ('["a"]["b"]') from an encrypted file and write it back in place. A missing key path is an error, unless --idempotent.`,
 		Example: `  hush unset secrets.yaml '["old"]["token"]'`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -156,6 +159,9 @@ func newUnsetCmd() *cobra.Command {
 				return fmt.Errorf("KEYPATH: %w", err)
 			}
 			return rewriteInPlace(cmd, &idf, &ff, path, func(f *sopsfile.File) (bool, error) {
+				if _, err := f.Lookup(kp); err != nil && idempotent {
+					return false, nil
+				}
 				if err := f.Unset(kp); err != nil {
 					return false, fmt.Errorf("%s: %s: %w", path, args[1], err)
 				}
@@ -165,5 +171,6 @@ func newUnsetCmd() *cobra.Command {
 	}
 	idf.register(cmd)
 	ff.register(cmd, true, false)
+	cmd.Flags().BoolVar(&idempotent, "idempotent", false, "a missing KEYPATH is not an error (the file is left untouched)")
 	return cmd
 }
