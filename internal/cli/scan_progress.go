@@ -25,15 +25,19 @@ func startProgress(w io.Writer, counters func() (files, bytes int64)) *progressB
 		defer p.wg.Done()
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
+		drawn := false
 		for {
 			select {
 			case <-p.done:
-				fmt.Fprint(w, "\r\033[K")
+				if drawn {
+					fmt.Fprint(w, "\r\033[K")
+				}
 				return
 			case <-tick.C:
 				files, bytes := counters()
 				rate := float64(bytes) / time.Since(start).Seconds()
 				fmt.Fprintf(w, "\r\033[Kscanning: %d files, %s, %s/s", files, humanBytes(bytes), humanBytes(int64(rate)))
+				drawn = true
 			}
 		}
 	}()

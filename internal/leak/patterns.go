@@ -143,7 +143,11 @@ func NewPatternSet(secrets []Secret, opts Options) (*PatternSet, error) {
 			add(EncATerm, atermEscape(v))
 		}
 		if on("json") && utf8.Valid(v) {
-			add(EncJSON, jsonEscape(v))
+			j := jsonEscape(v)
+			add(EncJSON, j)
+			// Go's encoding/json also escapes <, > and &; PHP's json_encode escapes '/'.
+			add(EncJSON, htmlSafeJSON(j))
+			add(EncJSON, bytes.ReplaceAll(j, []byte("/"), []byte(`\/`)))
 		}
 		if on("nix") {
 			add(EncNix, nixEscape(v))
@@ -228,6 +232,24 @@ func jsonEscape(v []byte) []byte {
 			} else {
 				b = append(b, c)
 			}
+		}
+	}
+	return b
+}
+
+// htmlSafeJSON applies encoding/json's HTML-safe escaping to an escaped JSON string body.
+func htmlSafeJSON(j []byte) []byte {
+	var b []byte
+	for _, c := range j {
+		switch c {
+		case '<':
+			b = append(b, `\u003c`...)
+		case '>':
+			b = append(b, `\u003e`...)
+		case '&':
+			b = append(b, `\u0026`...)
+		default:
+			b = append(b, c)
 		}
 	}
 	return b

@@ -51,7 +51,7 @@ func TestPatternEncodings(t *testing.T) {
 	if !hasForm(ps, base64.RawURLEncoding.EncodeToString(v)) {
 		t.Errorf("unpadded base64url missing")
 	}
-	if len(got[EncJSON]) != 0 {
+	if containsBytes(got[EncJSON], []byte(want[EncATerm])) {
 		t.Errorf("json kept though equal to drv-string")
 	}
 }
@@ -177,5 +177,18 @@ func TestDuplicateValues(t *testing.T) {
 	ps, _ := NewPatternSet([]Secret{{"a", []byte("same-value-123")}, {"b", []byte("same-value-123")}}, Options{Encodings: []string{"raw"}})
 	if ps.Matcher().Keys() != 1 || len(ps.KeyPatterns(0)) != 2 {
 		t.Fatalf("keys=%d patterns of key 0=%d", ps.Matcher().Keys(), len(ps.KeyPatterns(0)))
+	}
+}
+
+// The JSON forms of common encoders: plain, Go's HTML-safe escaping, PHP's escaped slash.
+func TestJSONVariants(t *testing.T) {
+	v := []byte(`a<b>&c/d"e`)
+	ps := mustSet(t, []Secret{{"s", v}}, Options{Encodings: []string{"json"}})
+	var goJSON bytes.Buffer
+	json.NewEncoder(&goJSON).Encode(string(v))
+	for _, w := range []string{`a<b>&c/d\"e`, strings.Trim(strings.TrimSpace(goJSON.String()), `"`), `a<b>&c\/d\"e`} {
+		if !hasForm(ps, w) {
+			t.Errorf("JSON form missing (len %d)", len(w))
+		}
 	}
 }
