@@ -7,7 +7,7 @@ import (
 
 // A small strict JSON parser (RFC 8259) building a tree in one pass. encoding/json would
 // need several passes per entry to report unknown and duplicate members with their entry's
-// name, and took ~40x longer on a 10,000-secret manifest; the installer parses the manifest
+// name, and took about seven times longer on a 10,000-secret manifest; the installer parses it
 // on every activation, including the ones that change nothing.
 
 type kind uint8

@@ -214,8 +214,9 @@ type FileSource struct {
 type Template struct {
 	// Name is the file name under rendered/ in the generation.
 	Name string `json:"name"`
-	// Content is the template text; File a path to read it from at install time. Exactly
-	// one is given in hush's format (sops-nix gives both and prefers non-empty Content).
+	// Content is the template text; File a path to read it from at install time. After
+	// Parse, File is "" exactly when Content is the template (sops-nix writes both; a
+	// non-empty content wins there, and Parse then clears File).
 	Content string `json:"content,omitempty"`
 	File    string `json:"file,omitempty"`
 	FileAttrs
