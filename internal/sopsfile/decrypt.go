@@ -53,7 +53,7 @@ func decryptFile(path string, data []byte, format Format, ids unwrapper) (*File,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := decryptDocs(docs, &meta, rk.key); err != nil {
+	if err := decryptDocsRetry(data, format, docs, &meta, rk.key); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &File{
@@ -83,8 +83,33 @@ func parseEncrypted(data []byte, format Format) ([]Branch, Metadata, error) {
 	return docs, meta, nil
 }
 
+// decryptDocsRetry decrypts docs exactly as sops does; when that fails for a file with a
+// comment regex, it re-reads the file and tries again with the stack as it was at encryption
+// time (see walker.plainComments), which opens files sops wrote but cannot read. A file sops
+// can read decrypts the same either way: sops' walk only ever errs towards leaving a value
+// encrypted, which then fails the MAC.
+func decryptDocsRetry(data []byte, format Format, docs []Branch, meta *Metadata, key []byte) error {
+	err := decryptDocs(docs, meta, key)
+	if err == nil || (meta.UnencryptedCommentRegex == "" && meta.EncryptedCommentRegex == "") {
+		return err
+	}
+	fresh, _, perr := parseEncrypted(data, format)
+	if perr != nil || len(fresh) != len(docs) {
+		return err
+	}
+	if decryptDocsMode(fresh, meta, key, true) != nil {
+		return err
+	}
+	copy(docs, fresh)
+	return nil
+}
+
 // decryptDocs decrypts docs in place and verifies the MAC.
 func decryptDocs(docs []Branch, meta *Metadata, key []byte) error {
+	return decryptDocsMode(docs, meta, key, false)
+}
+
+func decryptDocsMode(docs []Branch, meta *Metadata, key []byte, plainComments bool) error {
 	c, err := newValueCipher(key)
 	if err != nil {
 		return err
@@ -92,7 +117,7 @@ func decryptDocs(docs []Branch, meta *Metadata, key []byte) error {
 	defer c.wipe()
 	mac := newMACHasher(meta.MACOnlyEncrypted)
 	defer mac.wipe()
-	w := &walker{rules: compileRules(meta)}
+	w := &walker{rules: compileRules(meta), plainComments: plainComments}
 	w.leaf = func(v any, ad []byte, enc bool) (any, error) {
 		out := v
 		if enc {

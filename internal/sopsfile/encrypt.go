@@ -243,6 +243,13 @@ func (f *File) encrypt() ([]byte, error) {
 	} else {
 		meta.LastModified, meta.MAC = f.origMeta.LastModified, f.origMeta.MAC
 	}
+	if meta.UnencryptedCommentRegex != "" || meta.EncryptedCommentRegex != "" {
+		// sops decides on decryption with the encrypted comments on its stack, which can
+		// differ from what it saw when encrypting; refuse to write what sops cannot read.
+		if err := decryptDocs(cloneDocs(enc), &meta, f.DataKey); err != nil {
+			return nil, fmt.Errorf("%s: sops v3.13.3 could not decrypt this file again (%v): with %s, a comment that gets encrypted because of an earlier comment in the same list hides the values after it from sops' decryption; put the marking comment before the list's key instead", f.Path, err, commentRuleName(&meta))
+		}
+	}
 	mb, err := meta.ToBranch()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
@@ -319,4 +326,38 @@ func encString(v any) string {
 	}
 	s, _ := v.(string)
 	return s
+}
+
+func commentRuleName(m *Metadata) string {
+	if m.EncryptedCommentRegex != "" {
+		return "encrypted_comment_regex"
+	}
+	return "unencrypted_comment_regex"
+}
+
+// cloneDocs copies the branches and lists of docs (values are immutable).
+func cloneDocs(docs []Branch) []Branch {
+	out := make([]Branch, len(docs))
+	for i, d := range docs {
+		out[i] = cloneValue(d).(Branch)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch v := v.(type) {
+	case Branch:
+		out := make(Branch, len(v))
+		for i, it := range v {
+			out[i] = Item{Key: it.Key, Value: cloneValue(it.Value)}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i := range v {
+			out[i] = cloneValue(v[i])
+		}
+		return out
+	}
+	return v
 }

@@ -98,6 +98,7 @@ type commentLevel struct {
 	unencMatches int  // comments at this level matching unencrypted_comment_regex
 	encMatches   int  // ... matching encrypted_comment_regex
 	lastEnc      bool // the most recent comment at this level matched encrypted_comment_regex
+	lastUnenc    bool // ... matched unencrypted_comment_regex
 	n            int  // comments at this level
 }
 
@@ -112,13 +113,30 @@ func (r *cryptRules) push(l *commentLevel, c string) {
 		return
 	}
 	l.n++
-	if r.unencCommentRe != nil && r.unencCommentRe.MatchString(c) {
+	l.lastUnenc = r.unencCommentRe != nil && r.unencCommentRe.MatchString(c)
+	if l.lastUnenc {
 		l.unencMatches++
 	}
 	l.lastEnc = r.encCRe != nil && r.encCRe.MatchString(c)
 	if l.lastEnc {
 		l.encMatches++
 	}
+}
+
+// replaceLast swaps the most recent comment of l for c (the plaintext of the encrypted
+// comment that was pushed).
+func (r *cryptRules) replaceLast(l *commentLevel, c string) {
+	if !r.needComments || l.n == 0 {
+		return
+	}
+	l.n--
+	if l.lastUnenc {
+		l.unencMatches--
+	}
+	if l.lastEnc {
+		l.encMatches--
+	}
+	r.push(l, c)
 }
 
 func (r *cryptRules) shouldEncrypt(p pathFlags, cc commentCtx, l *commentLevel, isComment bool) bool {
@@ -160,6 +178,12 @@ type walker struct {
 	rules    *cryptRules
 	leaf     leafFunc
 	copyTree bool
+	// plainComments: when decrypting, put the decrypted text of comments on the stack, and
+	// count comments sops kept as ENC strings in lists as comments — what the stack held when
+	// the file was encrypted. sops' own decryption does neither, and so cannot read some files
+	// it writes with a comment regex; Decrypt falls back to this mode only when the exact
+	// sops walk fails.
+	plainComments bool
 	ad       []byte
 	path     []pathElem // for error messages only
 }
@@ -265,6 +289,9 @@ func (w *walker) walkBranch(in Branch, pf pathFlags, cc commentCtx) (Branch, err
 			switch r := res.(type) {
 			case Comment:
 				out[i].Key = r
+				if w.plainComments {
+					w.rules.replaceLast(&lvl, r.Value)
+				}
 			case string:
 				nc := c
 				nc.Value = r
@@ -323,6 +350,16 @@ func (w *walker) walkSlice(in []any, pf pathFlags, cc commentCtx) ([]any, error)
 			return nil, err
 		}
 		out[i] = nv
+		if w.plainComments {
+			if rc, ok := nv.(Comment); ok {
+				if isComment {
+					w.rules.replaceLast(&lvl, rc.Value)
+				} else {
+					w.rules.push(&lvl, rc.Value) // an encrypted comment in a list
+				}
+				continue
+			}
+		}
 		if !isComment {
 			lvl = commentLevel{}
 		}
