@@ -184,8 +184,8 @@ type walker struct {
 	// it writes with a comment regex; Decrypt falls back to this mode only when the exact
 	// sops walk fails.
 	plainComments bool
-	ad       []byte
-	path     []pathElem // for error messages only
+	ad            []byte
+	path          []pathElem // for error messages only
 }
 
 // pathElem is one step of the path to the current value, for error messages: a key, or a list
