@@ -16,7 +16,8 @@ const nixStore = "/nix/store"
 
 // checkRuntimeDir stands in for $XDG_RUNTIME_DIR while a user-mode manifest is validated:
 // validity does not depend on the directory, as long as it is absolute and clean.
-const checkRuntimeDir = "/run/user/0"
+// An unlikely name, so that a literal path never collides with an expanded one.
+const checkRuntimeDir = "/run/user/.hush-check-runtime-dir"
 
 // expandRuntimeDir replaces %r with dir and %% with %, as sops-install-secrets does.
 func expandRuntimeDir(p, dir string) string {

@@ -211,11 +211,19 @@ func (r *Renderer) Render(content []byte, value func(name string) ([]byte, bool)
 		v, ok := value(name)
 		if !ok {
 			clear(out)
-			return nil, fmt.Errorf("offset %d: placeholder for unknown secret %q", j, name)
+			return nil, fmt.Errorf("offset %d: placeholder for unknown secret %q", j, shorten(name))
 		}
 		out = append(out, content[i:j]...)
 		out = append(out, v...)
 		i = j + n
 	}
 	return out, nil
+}
+
+// shorten bounds a name quoted in an error (a hush placeholder's name may be 4 KiB).
+func shorten(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	return s[:77] + "..."
 }
