@@ -25,7 +25,7 @@ func FuzzParseManifest(f *testing.F) {
 		`{"secrets":[{"name":"s","sopsFile":"/x"}],"templates":[{"name":"t","content":"@"}],"placeholderBySecretName":{"s":"@"}}`,
 		`{"version":1,"secrets":[{"name":"a","source":{"age":{"file":"/a"}},"uid":1e3}]}`,
 		`{"version":1,"secrets":[{"name":"a","name":"b"}]}`,
-		`[]`, `null`, `{"version":1,"secrets":{}}`,
+		`[]`, `null`, `{"version":1,"secrets":{}}`, `{"version":1.0,"keepGenerations":2e0}`,
 	} {
 		f.Add([]byte(s))
 	}

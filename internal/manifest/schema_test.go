@@ -135,13 +135,13 @@ func validate(root, n map[string]any, v any, at string) error {
 				err = fmt.Errorf("%s: want %s", at, kv)
 			}
 		case "const":
-			if fmt.Sprint(v) != fmt.Sprint(kv) {
+			if !jsonEqual(v, kv) {
 				err = fmt.Errorf("%s: want %v", at, kv)
 			}
 		case "enum":
 			ok := false
 			for _, e := range kv.([]any) {
-				ok = ok || fmt.Sprint(e) == fmt.Sprint(v)
+				ok = ok || jsonEqual(e, v)
 			}
 			if !ok {
 				err = fmt.Errorf("%s: %v not in %v", at, v, kv)
@@ -232,6 +232,21 @@ func validate(root, n map[string]any, v any, at string) error {
 		}
 	}
 	return nil
+}
+
+// jsonEqual compares scalars as JSON Schema does: numbers by value (1 equals 1.0).
+func jsonEqual(a, b any) bool {
+	na, aok := a.(json.Number)
+	nb, bok := b.(json.Number)
+	if aok && bok {
+		fa, _ := na.Float64()
+		fb, _ := nb.Float64()
+		return fa == fb
+	}
+	if aok != bok {
+		return false
+	}
+	return fmt.Sprint(a) == fmt.Sprint(b)
 }
 
 func num(v any) int64 { n, _ := v.(json.Number).Int64(); return n }
