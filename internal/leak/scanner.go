@@ -103,6 +103,7 @@ func (s *Scanner) Scan(roots []string) *Report {
 	}
 	seen := map[string]bool{}
 	var symlinks int64
+	names := &fileScanner{set: s.Set, scanner: s} // the walker's own, for names and link targets
 	for _, root := range roots {
 		root = filepath.Clean(root)
 		fi, err := os.Stat(root)
@@ -116,6 +117,7 @@ func (s *Scanner) Scan(roots []string) *Report {
 			}
 			if fi.Mode().IsRegular() && !seen[root] {
 				seen[root] = true
+				names.scanName(root, fs.FileInfoToDirEntry(fi))
 				jobs <- root
 			} else if !fi.Mode().IsRegular() {
 				addErr(root, errors.New("not a regular file or directory"))
@@ -136,6 +138,7 @@ func (s *Scanner) Scan(roots []string) *Report {
 				}
 				return nil
 			}
+			names.scanName(p, d)
 			switch {
 			case d.Type()&fs.ModeSymlink != 0:
 				symlinks++
@@ -153,6 +156,7 @@ func (s *Scanner) Scan(roots []string) *Report {
 	}
 	close(jobs)
 	wg.Wait()
+	rep.Findings = append(rep.Findings, names.nameFindings...)
 	rep.Files, rep.Bytes = s.Progress()
 	rep.SkippedSymlinks = symlinks
 	sortFindings(rep.Findings)
@@ -183,6 +187,24 @@ type fileScanner struct {
 	buf     []byte
 	occs    []occ64
 	extra   int
+
+	nameFindings []Finding
+}
+
+// scanName looks for secrets in a directory entry's name (an output may be named after a
+// secret) and in a symbolic link's target.
+func (w *fileScanner) scanName(path string, d fs.DirEntry) {
+	look := func(what string, text []byte) {
+		w.reset()
+		w.set.matcher.FindAll(text, 0, func(key, start int) { w.add(key, int64(start)) })
+		w.nameFindings = append(w.nameFindings, w.findings(path, func(int64) string { return what })...)
+	}
+	look("file name", []byte(d.Name()))
+	if d.Type()&fs.ModeSymlink != 0 {
+		if target, err := os.Readlink(path); err == nil {
+			look("symlink target", []byte(target))
+		}
+	}
 }
 
 type occ64 struct {

@@ -61,15 +61,19 @@ func TestScanTreeEncodingsAndSymlinks(t *testing.T) {
 		{"link-out-file", filepath.Join(outside, "leak.txt")},
 		{"link-out-dir", outside},
 		{"link-in", "raw.txt"},
+		{"link-named", "/run/" + testToken},
 	} {
 		if err := os.Symlink(l.target, filepath.Join(tree, l.name)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	writeFile(t, filepath.Join(tree, "out-"+testPass), nil)
 	s := &Scanner{Set: testSet(t), Workers: 3}
 	rep := s.Scan([]string{tree})
 	want := strings.Join([]string{
 		"b64.json db/pass base64+2",
+		"link-named api/token raw [symlink target]",
+		"out-" + testPass + " db/pass raw [file name]",
 		"raw.txt api/token raw",
 		"sub/hex.bin api/token hex",
 		"sub/url.txt db/pass percent",
@@ -77,11 +81,11 @@ func TestScanTreeEncodingsAndSymlinks(t *testing.T) {
 	if got := summary(tree, rep); got != want {
 		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
 	}
-	if rep.SkippedSymlinks != 3 || rep.Files != 5 || len(rep.Errors) != 0 {
+	if rep.SkippedSymlinks != 4 || rep.Files != 6 || len(rep.Errors) != 0 {
 		t.Errorf("symlinks=%d files=%d errors=%v", rep.SkippedSymlinks, rep.Files, rep.Errors)
 	}
-	if rep.Findings[1].Offset != 2 || rep.Findings[1].Count != 1 {
-		t.Errorf("raw finding: offset %d count %d", rep.Findings[1].Offset, rep.Findings[1].Count)
+	if rep.Findings[3].Offset != 2 || rep.Findings[3].Count != 1 {
+		t.Errorf("raw finding: offset %d count %d", rep.Findings[3].Offset, rep.Findings[3].Count)
 	}
 	// A link named on the command line is followed.
 	rep = s.Scan([]string{filepath.Join(tree, "link-out-dir")})
