@@ -178,7 +178,7 @@ func keyError(m *Metadata, ids unwrapper, need, got int, groupErrs []string) err
 	b.WriteString(strings.Join(recips, ", "))
 	tried := ids.Describe()
 	if len(tried) == 0 {
-		b.WriteString("; no identities were loaded")
+		b.WriteString("; no identities were loaded (give one with --identity, or set SOPS_AGE_KEY_FILE / HUSH_AGE_KEY_FILE)")
 	} else {
 		b.WriteString("; identities tried: ")
 		b.WriteString(strings.Join(tried, ", "))
