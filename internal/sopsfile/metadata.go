@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"time"
 )
 
 // The "sops" section, read and written the way sops v3.13.3 does (stores/metadata.go,
@@ -284,6 +285,9 @@ func weakString(field string, v any) (string, error) {
 			return "1", nil
 		}
 		return "0", nil
+	case time.Time:
+		// An unquoted timestamp in hand-edited YAML (sops always quotes lastmodified).
+		return v.Format(time.RFC3339Nano), nil
 	}
 	return "", metaError(field, "want a string, found %s", typeName(v))
 }

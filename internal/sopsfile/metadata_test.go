@@ -3,6 +3,7 @@ package sopsfile
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func ageEntry(r string) Branch {
@@ -74,6 +75,9 @@ func TestMetadataWeakTypesAndDefaults(t *testing.T) {
 	}
 	if m.ShamirThreshold != 2 || !m.MACOnlyEncrypted || m.Version != "3.7" || len(m.KeyGroups) != 1 || m.KeyGroups[0].Age[0].Recipient != "age1a" {
 		t.Errorf("weak parse: %+v", m)
+	}
+	if m2, err := ParseMetadata(Branch{{Key: "age", Value: ageEntry("age1a")}, {Key: "lastmodified", Value: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}); err != nil || m2.LastModified != "2024-01-01T00:00:00Z" {
+		t.Errorf("unquoted lastmodified: %q %v", m2.LastModified, err)
 	}
 	if m.UnencryptedSuffix != DefaultUnencryptedSuffix {
 		t.Errorf("default suffix not applied: %q", m.UnencryptedSuffix)
