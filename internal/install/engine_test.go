@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,10 +40,11 @@ func TestInstallTree(t *testing.T) {
 	if err != nil || target != filepath.Join(tr.mount(), "1") {
 		t.Fatalf("symlink -> %q, %v", target, err)
 	}
-	keys := uint32(testKeysGIDIfAbsent)
-	if gid, err := (SystemAccounts{}).GroupID("keys"); err == nil {
-		keys = uint32(gid)
+	gid, err := (SystemAccounts{}).GroupID("keys")
+	if err != nil {
+		t.Fatalf("group keys after an install: %v", err)
 	}
+	keys := uint32(gid)
 	want := map[string]fileInfo{
 		".":           {Mode: 0o751, GID: keys, Digest: "dir"},
 		"db-password": {Mode: 0o400, UID: testUID1, GID: testGID, Digest: digestOf("pw-alpha-1")},
@@ -79,6 +81,24 @@ func TestInstallTree(t *testing.T) {
 	// First activation: no restart requested (units start after activation anyway).
 	if _, err := os.Stat(filepath.Join(tr.root, "run/nixos/activation-restart-list")); err == nil {
 		t.Error("restart list written on first activation")
+	}
+}
+
+// TestKeysGroupCreated: on a host without group "keys" (the private /etc of these tests
+// has none), the first lookup creates it with groupadd, in /etc/group and /etc/gshadow.
+func TestKeysGroupCreated(t *testing.T) {
+	needNamespace(t)
+	gid, err := SystemAccounts{}.KeysGroup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := SystemAccounts{}.KeysGroup()
+	if err != nil || again != gid {
+		t.Fatalf("second lookup: %d %v (first %d)", again, err, gid)
+	}
+	b, _ := os.ReadFile("/etc/group")
+	if !strings.Contains(string(b), "\nkeys:x:"+strconv.Itoa(gid)+":") {
+		t.Errorf("/etc/group has no keys:x:%d line", gid)
 	}
 }
 

@@ -20,7 +20,6 @@ const (
 	testUser1, testUID1   = "hushtest-alice", 61001
 	testUser2, testUID2   = "hushtest-bob", 61002
 	testGroup, testGID    = "hushtest-svc", 61010
-	testKeysGIDIfAbsent   = 61096
 	envInNamespace        = "HUSH_INSTALL_TEST_NS"
 	envChild              = "HUSH_INSTALL_TEST_CHILD"
 	namespaceUnavailable  = "HUSH_INSTALL_TEST_NO_NS"
@@ -68,39 +67,49 @@ func reexecInNamespace() (int, bool) {
 	return 0, true
 }
 
+// setupPrivateEtc gives the namespace its own /etc: a copy on a tmpfs, bind-mounted over
+// /etc, with the test users and groups added and any "keys" group removed, so that the
+// first install creates it with groupadd exactly as on a fresh host.
 func setupPrivateEtc() error {
 	dir, err := os.MkdirTemp("", "hush-etc-")
 	if err != nil {
 		return err
 	}
-	add := func(name string, lines ...string) error {
-		old, err := os.ReadFile("/etc/" + name)
+	if err := unix.Mount("none", dir, "tmpfs", 0, "mode=0755"); err != nil {
+		return err
+	}
+	if out, err := exec.Command("cp", "-a", "/etc/.", dir).CombinedOutput(); err != nil {
+		return fmt.Errorf("copying /etc: %v: %s", err, out)
+	}
+	edit := func(name string, drop string, lines ...string) error {
+		p := filepath.Join(dir, name)
+		old, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		text := string(old)
-		if text != "" && !strings.HasSuffix(text, "\n") {
-			text += "\n"
-		}
-		for _, l := range lines {
-			if !strings.Contains(text, "\n"+strings.SplitN(l, ":", 2)[0]+":") && !strings.HasPrefix(text, strings.SplitN(l, ":", 2)[0]+":") {
-				text += l + "\n"
+		var keep []string
+		for _, l := range strings.Split(strings.TrimRight(string(old), "\n"), "\n") {
+			if drop == "" || !strings.HasPrefix(l, drop) {
+				keep = append(keep, l)
 			}
 		}
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			return err
-		}
-		return unix.Mount(p, "/etc/"+name, "", unix.MS_BIND, "")
+		keep = append(keep, lines...)
+		return os.WriteFile(p, []byte(strings.Join(keep, "\n")+"\n"), 0o644)
 	}
-	if err := add("passwd",
+	if err := edit("passwd", "",
 		fmt.Sprintf("%s:x:%d:%d::/nonexistent:/usr/sbin/nologin", testUser1, testUID1, testGID),
 		fmt.Sprintf("%s:x:%d:%d::/nonexistent:/usr/sbin/nologin", testUser2, testUID2, testGID)); err != nil {
 		return err
 	}
-	return add("group",
-		fmt.Sprintf("%s:x:%d:", testGroup, testGID),
-		fmt.Sprintf("keys:x:%d:", testKeysGIDIfAbsent))
+	if err := edit("group", "keys:", fmt.Sprintf("%s:x:%d:", testGroup, testGID)); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gshadow")); err == nil {
+		if err := edit("gshadow", "keys:", testGroup+":!::"); err != nil {
+			return err
+		}
+	}
+	return unix.Mount(dir, "/etc", "", unix.MS_BIND, "")
 }
 
 // needNamespace skips unless the test runs as root inside the private mount namespace.
