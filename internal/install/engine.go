@@ -209,13 +209,13 @@ func (e *Engine) unchanged(cfg *Config, p *plan, prev *previous, identities []st
 
 // previous is the generation the symlink pointed at when the run began.
 type previous struct {
-	existed bool // the symlink existed (not first boot)
-	gen     int  // 0 when none of ours
-	fd      int  // directory fd, -1 when none
-	indexed bool   // digest and index were read
-	digest  string // the generation's input digest
+	existed bool                     // the symlink existed (not first boot)
+	gen     int                      // 0 when none of ours
+	fd      int                      // directory fd, -1 when none
+	indexed bool                     // digest and index were read
+	digest  string                   // the generation's input digest
 	byName  map[string]*SecretStatus // from the index: name, state, content key, change, link
-	dirs    map[string]int // parent directory fds of read (-1: unavailable)
+	dirs    map[string]int           // parent directory fds of read (-1: unavailable)
 }
 
 func (p *previous) close() {
