@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hush-nix/hush/internal/testenv"
 )
 
 const (
@@ -108,10 +110,7 @@ func TestScanNoDuplicateEncodings(t *testing.T) {
 }
 
 func TestScanBzip2(t *testing.T) {
-	bz, err := exec.LookPath("bzip2")
-	if err != nil {
-		t.Skip("bzip2 not installed (the test needs it to make a .bz2 file)")
-	}
+	bz := testenv.Tool(t, "", "bzip2") // Go has no bzip2 writer; Nix writes the logs with libbz2
 	dir := t.TempDir()
 	var log bytes.Buffer
 	for i := 0; i < 20000; i++ {
