@@ -80,6 +80,7 @@ func FuzzParseYAML(f *testing.F) {
 			checkNoQuote(t, err, data)
 			return
 		}
+		checkYAMLFastEmit(t, docs)
 		out, err := yamlStore{}.Emit(docs)
 		if err != nil || hasNonStringKey(docs) {
 			return
@@ -103,6 +104,22 @@ func checkYAMLFastPath(t *testing.T, data []byte) {
 	// %#v rather than DeepEqual: NaN is not equal to itself.
 	if fmt.Sprintf("%#v", fast) != fmt.Sprintf("%#v", slow) || !reflect.DeepEqual(typesOf(fast), typesOf(slow)) {
 		t.Fatalf("fast path tree differs from the library's")
+	}
+}
+
+// checkYAMLFastEmit: when the fast writer takes a tree, it writes the library's bytes.
+func checkYAMLFastEmit(t *testing.T, docs []Branch) {
+	fast, ok := yamlFastEmit(docs)
+	if !ok || len(docs) == 0 {
+		return
+	}
+	slow, err := yamlEmitLibrary(docs)
+	if err != nil {
+		t.Fatalf("fast writer takes a tree the library refuses: %v", err)
+	}
+	if !bytes.Equal(fast, slow) {
+		sameBytes(t, "fast writer", fast, slow)
+		t.FailNow()
 	}
 }
 

@@ -21,6 +21,14 @@ func (yamlStore) Emit(docs []Branch) ([]byte, error) {
 	if len(docs) == 0 {
 		return []byte{}, nil // an empty (or comment-only) file has no documents
 	}
+	if out, ok := yamlFastEmit(docs); ok {
+		return out, nil
+	}
+	return yamlEmitLibrary(docs)
+}
+
+// yamlEmitLibrary is the general path: the library's emitter, any tree.
+func yamlEmitLibrary(docs []Branch) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(yamlIndent)

@@ -1,6 +1,8 @@
 package sopsfile
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,5 +46,90 @@ func TestYAMLFastPathAgrees(t *testing.T) {
 		"a:  two spaces\n", "a: x # c\n", "a: \"\\t\"\n", "a: x\n  continued\n", "a: |\n  x", "k: -\n",
 	} {
 		checkYAMLFastPath(t, []byte(in))
+	}
+}
+
+func TestYAMLFastEmitAgrees(t *testing.T) {
+	trees := [][]Branch{benchTree(100), encTree(50)}
+	for _, fx := range yamlFixtures {
+		docs, err := yamlStore{}.Parse([]byte(fx.plain))
+		if err != nil {
+			t.Fatal(err)
+		}
+		trees = append(trees, docs, dropInline(docs).([]Branch))
+	}
+	paths, _ := filepath.Glob(filepath.Join("testdata", "fuzzseed", "*.yaml"))
+	for _, p := range paths {
+		data, _ := os.ReadFile(p)
+		docs, err := yamlStore{}.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := yamlFastEmit(docs); !ok && !strings.Contains(string(data), "#ENC[") {
+			t.Errorf("%s: fast writer declined a sops file without comments", p)
+		}
+		trees = append(trees, docs)
+	}
+	trees = append(trees,
+		[]Branch{{{Key: "a", Value: []any{Branch{{Key: "b", Value: Branch{{Key: "c", Value: 1}}}, {Key: "l", Value: []any{"x"}}, {Key: "m", Value: "x\ny\n"}}}}}},
+		[]Branch{{{Key: "s", Value: []any{"", "y", "1:20", "123", "true", "null", "a b", "-x", "ENC[x]", 1.5, -0.0, 1e21, nil}}}},
+		[]Branch{{{Key: "e", Value: Branch{}}, {Key: "l", Value: []any{}}, {Key: "x", Value: []any{Branch{}, []any{}}}}, {}},
+	)
+	for i, docs := range trees {
+		t.Run(fmt.Sprint(i), func(t *testing.T) { checkYAMLFastEmit(t, docs) })
+	}
+}
+
+// Random trees over edge-case keys and values: the fast writer, whenever it takes one,
+// must write the library's bytes, and the fast reader must read them back as the library.
+func TestYAMLFastRandomTrees(t *testing.T) {
+	words := []string{"a", "key", "y", "no", "-", "-x", "a: b", "a:b", "#c", "a #c", " lead", "trail ", "", "~", "null",
+		"true", "1", "-1", "1.5", "1e3", "0x1F", "1:20", "2001-12-14", "ENC[AES256_GCM,data:x,type:str]", "---x", "...",
+		"x\ny\n", "x\n", "\n", "x\ny", "x\n\ny\n", " x\n", "x \ny\n", "é", "a\"b", "a\\b", "{}", "[x]", "?x", "? x", "%x", "@x",
+		strings.Repeat("k", 129)}
+	rng := rand.New(rand.NewPCG(uint64(len(words)), 2))
+	var value func(depth int) any
+	value = func(depth int) any {
+		switch r := rng.IntN(10); {
+		case depth < 3 && r < 2:
+			b := Branch{}
+			for range rng.IntN(4) {
+				b = append(b, Item{Key: words[rng.IntN(len(words))], Value: value(depth + 1)})
+			}
+			return b
+		case depth < 3 && r < 4:
+			var l []any
+			for range rng.IntN(4) {
+				l = append(l, value(depth+1))
+			}
+			return l
+		case r < 5:
+			return []any{1, 2.5, true, nil, -0.0}[rng.IntN(5)]
+		}
+		return words[rng.IntN(len(words))]
+	}
+	accepted := 0
+	for i := 0; i < 30000; i++ {
+		doc := Branch{}
+		seen := map[string]bool{}
+		for range 1 + rng.IntN(4) {
+			k := words[rng.IntN(len(words))]
+			if !seen[k] {
+				seen[k] = true
+				doc = append(doc, Item{Key: k, Value: value(0)})
+			}
+		}
+		docs := []Branch{doc}
+		if out, ok := yamlFastEmit(docs); ok {
+			accepted++
+			checkYAMLFastEmit(t, docs)
+			checkYAMLFastPath(t, out)
+		}
+		if t.Failed() {
+			t.Fatalf("tree %d: %#v", i, docs)
+		}
+	}
+	if accepted < 500 {
+		t.Errorf("fast writer took only %d of 30000 trees", accepted)
 	}
 }
