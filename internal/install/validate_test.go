@@ -3,6 +3,7 @@ package install
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -112,5 +113,35 @@ func TestUserModeEngine(t *testing.T) {
 	res, err = e.Install(cfg)
 	if err != nil || !res.Unchanged || opens.Load() != 1 {
 		t.Errorf("re-run: %+v %v, %d opens", res, err, opens.Load())
+	}
+}
+
+// TestSopsValuesIndex: the map index for big branches finds what File.Lookup finds.
+func TestSopsValuesIndex(t *testing.T) {
+	var big sopsfile.Branch
+	for i := 0; i < 100; i++ {
+		big = append(big, sopsfile.Item{Key: "k" + strconv.Itoa(i), Value: "v" + strconv.Itoa(i)})
+	}
+	big = append(big, sopsfile.Item{Key: "k5", Value: "shadowed"})
+	nested := append(sopsfile.Branch{}, big...)
+	doc := append(sopsfile.Branch{{Key: "nested", Value: nested}, {Key: "list", Value: []any{"l0", sopsfile.Branch{{Key: "x", Value: "lx"}}}}}, big...)
+	f := &sopsfile.File{Path: "f.yaml", Docs: []sopsfile.Branch{doc}}
+	v := &sopsValues{f: f, format: sopsfile.YAML}
+	for _, c := range []struct {
+		key  []any
+		want string
+	}{
+		{[]any{"k5"}, "v5"}, {[]any{"k99"}, "v99"}, {[]any{"nested", "k42"}, "v42"},
+		{[]any{"nested", "k5"}, "v5"}, {[]any{"list", 0}, "l0"}, {[]any{"list", 1, "x"}, "lx"},
+	} {
+		for round := 0; round < 2; round++ { // second round through the built index
+			b, err := v.Value(c.key)
+			if err != nil || string(b) != c.want {
+				t.Errorf("%v: %q %v, want %q", c.key, b, err, c.want)
+			}
+		}
+	}
+	if _, err := v.Value([]any{"nested", "nope"}); err == nil || !strings.Contains(err.Error(), "nested/nope cannot be found") {
+		t.Errorf("missing: %v", err)
 	}
 }
