@@ -158,6 +158,12 @@ func (e *Engine) Install(cfg *Config) (*Result, error) {
 	now := e.now()
 	res.Secrets = p.statuses(now, prev)
 	if e.DryRun {
+		// switch-to-configuration dry-activate reads these lists (as sops-nix writes them).
+		if prev.existed && !cfg.UserMode && !e.Systemd {
+			if err := e.appendUnitLists("dry-activation", res.Restart, res.Reload); err != nil {
+				return res, err
+			}
+		}
 		return res, p.partialErr()
 	}
 

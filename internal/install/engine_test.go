@@ -317,4 +317,23 @@ func TestDryRunTouchesNothing(t *testing.T) {
 	if _, err := os.Lstat(tr.symlink()); !os.IsNotExist(err) {
 		t.Errorf("dry run created the symlink")
 	}
+	// After an install, a dry run with a change writes switch-to-configuration's
+	// dry-activation lists and nothing else.
+	e.DryRun = false
+	tr.install(e, cfg)
+	e.DryRun = true
+	tr.writeSource("a.yaml", map[string]string{"db/password": "pw-dry", "token": "tok-alpha-2"})
+	before, _ := os.Readlink(tr.symlink())
+	if _, err := e.Install(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Readlink(tr.symlink()); after != before {
+		t.Error("dry run switched")
+	}
+	if b, _ := os.ReadFile(filepath.Join(tr.root, "run/nixos/dry-activation-restart-list")); string(b) != "db.service\n" {
+		t.Errorf("dry-activation-restart-list %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(tr.root, "run/nixos/activation-restart-list")); err == nil {
+		t.Error("a dry run wrote the real restart list")
+	}
 }

@@ -35,14 +35,7 @@ func (e *Engine) finishReport(cfg *Config, gen int, existed bool, restart, reloa
 			return err
 		}
 	} else {
-		dir := e.NixosRunDir
-		if dir == "" {
-			dir = "/run/nixos"
-		}
-		if err := appendLines(filepath.Join(dir, "activation-restart-list"), restart); err != nil {
-			return err
-		}
-		if err := appendLines(filepath.Join(dir, "activation-reload-list"), reload); err != nil {
+		if err := e.appendUnitLists("activation", restart, reload); err != nil {
 			return err
 		}
 	}
@@ -56,6 +49,18 @@ func (e *Engine) finishReport(cfg *Config, gen int, existed bool, restart, reloa
 		return err
 	}
 	return nil
+}
+
+// appendUnitLists appends to <NixosRunDir>/<prefix>-{restart,reload}-list.
+func (e *Engine) appendUnitLists(prefix string, restart, reload []string) error {
+	dir := e.NixosRunDir
+	if dir == "" {
+		dir = "/run/nixos"
+	}
+	if err := appendLines(filepath.Join(dir, prefix+"-restart-list"), restart); err != nil {
+		return err
+	}
+	return appendLines(filepath.Join(dir, prefix+"-reload-list"), reload)
 }
 
 // resumeReport finishes the report of a generation whose run died after the switch.
