@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hush-nix/hush/internal/install"
+	"github.com/hush-nix/hush/internal/keys"
 	"github.com/hush-nix/hush/internal/leak"
 	"github.com/hush-nix/hush/internal/manifest"
 	"github.com/hush-nix/hush/internal/sopsfile"
@@ -25,6 +26,7 @@ type secretSources struct {
 	minLength                               int
 	encodings                               []string
 	idf                                     identityFlags
+	ids                                     *keys.Set // loaded once, on the first --sops
 }
 
 func (s *secretSources) register(cmd *cobra.Command) {
@@ -46,7 +48,14 @@ func (s *secretSources) load() (*leak.PatternSet, error) {
 		secrets = append(secrets, leak.Secret{Name: name, Value: trimNewline(v)})
 	}
 	for _, path := range s.sops {
-		if err := loadSopsSecrets(&s.idf, path, add); err != nil {
+		if s.ids == nil {
+			ids, err := s.idf.load()
+			if err != nil {
+				return nil, fmt.Errorf("--sops %s: %w", path, err)
+			}
+			s.ids = ids
+		}
+		if err := loadSopsSecrets(s.ids, path, add); err != nil {
 			return nil, err
 		}
 	}
@@ -94,14 +103,10 @@ func trimNewline(v []byte) []byte {
 	return bytes.TrimSuffix(v, []byte("\r"))
 }
 
-func loadSopsSecrets(idf *identityFlags, path string, add func(string, []byte)) error {
+func loadSopsSecrets(ids *keys.Set, path string, add func(string, []byte)) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
-	}
-	ids, err := idf.load()
-	if err != nil {
-		return fmt.Errorf("--sops %s: %w", path, err)
 	}
 	if sopsfile.IsAgeFile(data) {
 		plain, err := sopsfile.DecryptAgeFile(path, data, ids)
