@@ -53,8 +53,20 @@ func Parse(data []byte, path string) (*Manifest, error) {
 	}
 	m.File = path
 	if len(ps.list) > 0 {
-		// Decoding failed somewhere: defaults and cross-checks on half-read entries would
-		// only add confusing follow-up messages.
+		// Decoding failed somewhere. Still check the rest, so that one run reports every
+		// independent problem, but drop what resolve says about entries that already have
+		// a problem: about half-read entries it would only add confusing follow-ups.
+		had := make(map[string]bool, len(ps.list))
+		for _, p := range ps.list {
+			had[p.Where] = true
+		}
+		var more problems
+		m.resolve(&more)
+		for _, p := range more.list {
+			if !had[p.Where] {
+				ps.list = append(ps.list, p)
+			}
+		}
 		return nil, ps.err(path)
 	}
 	m.resolve(&ps)
