@@ -1,6 +1,7 @@
 package leak
 
 import (
+	"fmt"
 	"io"
 	"math/rand"
 	"testing"
@@ -57,6 +58,12 @@ func BenchmarkMatcher1000SecretsRawHexBase64(b *testing.B) {
 }
 
 func BenchmarkRedactor1000Secrets(b *testing.B) {
+	for _, size := range []int{4 << 10, 64 << 10} {
+		b.Run(fmt.Sprintf("writes=%dKiB", size>>10), func(b *testing.B) { benchRedactor(b, size) })
+	}
+}
+
+func benchRedactor(b *testing.B, size int) {
 	ps, err := NewPatternSet(benchSecrets(1000), Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -66,8 +73,8 @@ func BenchmarkRedactor1000Secrets(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		w := NewRedactor(io.Discard, ps)
-		for off := 0; off < len(text); off += 64 << 10 {
-			end := off + 64<<10
+		for off := 0; off < len(text); off += size {
+			end := off + size
 			if end > len(text) {
 				end = len(text)
 			}
