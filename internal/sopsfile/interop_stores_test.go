@@ -1,19 +1,11 @@
 package sopsfile
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"filippo.io/age"
-
-	"github.com/hush-nix/hush/internal/testenv"
 )
 
 // Store interop with the real sops: sops encrypts a plaintext fixture and decrypts it again;
@@ -21,51 +13,28 @@ import (
 // comment flags dropped, as sops' decryption drops them). This checks parser and emitter
 // against sops without needing the cipher, which the core interop tests cover.
 
+// sopsRunner runs sops with explicit --age flags on top of the core's harness (interopEnv,
+// interop_test.go), for the store tests that need sops' exact arguments (--extract).
 type sopsRunner struct {
-	bin string
-	dir string
-	env []string
+	e   *interopEnv
 	rcp string
 }
 
 func newSopsRunner(t *testing.T) *sopsRunner {
 	t.Helper()
-	bin := testenv.Sops(t)
-	dir := t.TempDir()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "keys.txt")
-	if err := os.WriteFile(keyFile, []byte(id.String()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "SOPS_AGE_KEY_FILE=" + keyFile}
-	return &sopsRunner{bin: bin, dir: dir, env: env, rcp: id.Recipient().String()}
+	e := newInteropEnv(t, 1)
+	e.needSops(t)
+	return &sopsRunner{e: e, rcp: e.Recipient(0)}
 }
 
-func (s *sopsRunner) run(t *testing.T, stdin []byte, args ...string) ([]byte, error) {
+func (s *sopsRunner) run(t *testing.T, args ...string) ([]byte, error) {
 	t.Helper()
-	cmd := exec.Command(s.bin, args...)
-	cmd.Dir = s.dir
-	cmd.Env = s.env
-	cmd.Stdin = bytes.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		// sops' stderr may hold a value of a throwaway fixture at most; keep it short.
-		msg := errb.String()
-		if len(msg) > 300 {
-			msg = msg[:300]
-		}
-		return nil, fmt.Errorf("sops %v: %v: %s", args, err, msg)
-	}
-	return out.Bytes(), nil
+	return s.e.runSops(s.e.allKeys, args...)
 }
 
 func (s *sopsRunner) write(t *testing.T, name string, data []byte) string {
 	t.Helper()
-	p := filepath.Join(s.dir, name)
+	p := filepath.Join(s.e.dir, name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +46,7 @@ func (s *sopsRunner) encrypt(t *testing.T, f Format, plain []byte, extra ...stri
 	t.Helper()
 	p := s.write(t, "plain."+string(f), plain)
 	args := append([]string{"encrypt", "--age", s.rcp, "--input-type", string(f), "--output-type", string(f)}, extra...)
-	return s.run(t, nil, append(args, p)...)
+	return s.run(t, append(args, p)...)
 }
 
 // decrypt has sops decrypt an encrypted file of format f.
@@ -85,7 +54,7 @@ func (s *sopsRunner) decrypt(t *testing.T, f Format, enc []byte, extra ...string
 	t.Helper()
 	p := s.write(t, "enc."+string(f), enc)
 	args := append([]string{"decrypt", "--input-type", string(f), "--output-type", string(f)}, extra...)
-	return s.run(t, nil, append(args, p)...)
+	return s.run(t, append(args, p)...)
 }
 
 // roundTrip is sops encrypt then sops decrypt.
@@ -132,27 +101,10 @@ func dropInline(v any) any {
 	return v
 }
 
-// sameBytes fails with lengths and hashes, and a diff of the first differing line, which is
-// fine for these throwaway fixtures but never prints a whole file.
+// sameBytes is the harness' requireSame (lengths, hashes, first differing line only).
 func sameBytes(t *testing.T, what string, got, want []byte) {
 	t.Helper()
-	if bytes.Equal(got, want) {
-		return
-	}
-	gl, wl := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
-	line := 0
-	for line < len(gl) && line < len(wl) && bytes.Equal(gl[line], wl[line]) {
-		line++
-	}
-	var g, w []byte
-	if line < len(gl) {
-		g = gl[line]
-	}
-	if line < len(wl) {
-		w = wl[line]
-	}
-	t.Errorf("%s: output differs from sops (got %d bytes sha256 %x, want %d bytes sha256 %x); first difference at line %d:\n got: %q\nwant: %q",
-		what, len(got), sha256.Sum256(got), len(want), sha256.Sum256(want), line+1, g, w)
+	requireSame(t, what, got, want)
 }
 
 // storeFixtures are plaintext inputs per format; each is checked against sops.
@@ -226,7 +178,7 @@ func TestStoresReemitSopsEncrypted(t *testing.T) {
 	t.Run("binary", func(t *testing.T) {
 		plain := []byte("\x00 raw bytes \xff\n")
 		p := s.write(t, "blob.bin", plain)
-		enc, err := s.run(t, nil, "encrypt", "--age", s.rcp, p)
+		enc, err := s.run(t, "encrypt", "--age", s.rcp, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,12 +217,6 @@ func TestStoreFixturesInterop(t *testing.T) {
 				// Same layout as sops' own file once ciphertexts and times are masked.
 				requireSame(t, "layout of hush's file", maskCiphertexts(henc), maskCiphertexts(enc))
 
-				if hasInlineComment(t, f, fx.plain) {
-					// Known, reported to the core: decryption drops Comment.Inline (as sops'
-					// does), so re-encrypting moves an inline comment onto its own line.
-					// TestReencryptKeepsInlineComments tracks it.
-					return
-				}
 				again, err := e.HushDecrypt(t, f, henc, 0).Encrypt()
 				if err != nil {
 					t.Fatalf("re-encrypt: %v", err)
@@ -292,20 +238,6 @@ func TestStoreFixturesInterop(t *testing.T) {
 	})
 }
 
-func hasInlineComment(t *testing.T, f Format, plain string) bool {
-	st, err := StoreFor(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, err := st.Parse([]byte(plain))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return !equalTrees(dropInline(docs), docs)
-}
-
-func equalTrees(a, b any) bool { return fmt.Sprintf("%#v", a) == fmt.Sprintf("%#v", b) }
-
 func TestReencryptKeepsInlineComments(t *testing.T) {
 	e := newInteropEnv(t, 1)
 	plain := []byte("a: 1 # why\nb: 2\n")
@@ -314,9 +246,9 @@ func TestReencryptKeepsInlineComments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(again, henc) {
-		t.Skip("known issue (core): decrypt drops Comment.Inline, so an unchanged re-encrypt moves an inline comment to its own line; keep Inline in File.Docs and drop it only in Plaintext")
-	}
+	// Decryption keeps Comment.Inline in File.Docs (sops' plaintext output drops it, and so
+	// does File.Plaintext), so an unchanged re-encrypt keeps the comment on its line.
+	requireSame(t, "unchanged re-encrypt", again, henc)
 }
 
 // --extract: for the top-level keys of every fixture, EmitValue must print what
