@@ -60,7 +60,8 @@ type Scanner struct {
 	files, bytes atomic.Int64
 }
 
-// Progress returns the files and bytes scanned so far (safe to call during Scan).
+// Progress returns the files and bytes scanned so far by the current Scan (safe to call
+// during it). A Scanner runs one Scan at a time.
 func (s *Scanner) Progress() (files, bytes int64) { return s.files.Load(), s.bytes.Load() }
 
 // maxOccurrencesPerFile bounds the memory a file full of matches can take; past it,
@@ -76,6 +77,8 @@ func (s *Scanner) Scan(roots []string) *Report {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	s.files.Store(0)
+	s.bytes.Store(0)
 	rep := &Report{Findings: []Finding{}}
 	var mu sync.Mutex
 	addErr := func(path string, err error) {
@@ -91,9 +94,9 @@ func (s *Scanner) Scan(roots []string) *Report {
 			defer wg.Done()
 			w := &fileScanner{set: s.Set, scanner: s}
 			for path := range jobs {
-				fs, err := w.scanFile(path)
+				found, err := w.scanFile(path)
 				mu.Lock()
-				rep.Findings = append(rep.Findings, fs...)
+				rep.Findings = append(rep.Findings, found...)
 				mu.Unlock()
 				if err != nil {
 					addErr(path, err)
@@ -259,11 +262,11 @@ func (w *fileScanner) scanFile(path string) ([]Finding, error) {
 	if err != nil && decompressed {
 		err = fmt.Errorf("bzip2: %w", err)
 	}
-	fs := w.findings(path, func(int64) string { return "" })
-	for i := range fs {
-		fs[i].Decompressed = decompressed
+	found := w.findings(path, func(int64) string { return "" })
+	for i := range found {
+		found[i].Decompressed = decompressed
 	}
-	return fs, err
+	return found, err
 }
 
 func (w *fileScanner) reset() {
