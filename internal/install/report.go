@@ -128,7 +128,7 @@ func (e *Engine) prune(cfg *Config, current int) error {
 			continue
 		}
 		if g > current || (cfg.KeepGenerations > 0 && g <= current-cfg.KeepGenerations) {
-			e.fault("prune " + n)
+			e.fault2("prune ", n)
 			if err := removeAllAt(mfd, n); err != nil {
 				return fmt.Errorf("pruning generation %s: %w", n, err)
 			}

@@ -61,7 +61,7 @@ func (e *Engine) stage(cfg *Config, p *plan, prev *previous, res *Result, digest
 		dir, base := path.Split(en.rel)
 		dfd, ok := dirs[path.Clean("./"+dir)]
 		if !ok {
-			e.fault("mkdir " + dir)
+			e.fault2("mkdir ", dir)
 			var err error
 			dfd, _, err = openParentNoFollow(gfd, en.rel, true, 0o751, dirOwn)
 			if err != nil {
@@ -69,7 +69,7 @@ func (e *Engine) stage(cfg *Config, p *plan, prev *previous, res *Result, digest
 			}
 			dirs[path.Clean("./"+dir)] = dfd
 		}
-		e.fault("file " + en.rel)
+		e.fault2("file ", en.rel)
 		spec := fileSpec{UID: en.uid, GID: en.gid, Mode: en.attrs.Mode, Chown: chown, Umask: umask}
 		if err := createFile(dfd, base, en.value, spec); err != nil {
 			return 0, fmt.Errorf("generation %d: %s: %w", gen, en.what(), err)

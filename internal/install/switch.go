@@ -55,7 +55,7 @@ func (e *Engine) atomicSymlink(link, target string, own *[2]int) error {
 			return fmt.Errorf("lchown %s: %w", link, err)
 		}
 	}
-	e.fault("rename " + link)
+	e.fault2("rename ", link)
 	if err := unix.Renameat(pfd, tmp, pfd, base); err != nil {
 		_ = unix.Unlinkat(pfd, tmp, 0)
 		return fmt.Errorf("rename to %s: %w", link, err)
