@@ -24,6 +24,9 @@ func crashSets(tr *testTree) (a, b *Config) {
 			for j := 0; j < perFile; j++ {
 				s := sec(names(i, j), f, fmt.Sprintf("k%d", j), []uint32{0o400, 0o440, 0o600}[j%3])
 				s.Owner = Owner{ID: testUID1 + j%2}
+				if j%4 == 0 {
+					s.Owner = Owner{ID: 0} // root-only files are hard-linked when carried
+				}
 				s.Group = Owner{ID: testGID}
 				s.RestartUnits = []string{fmt.Sprintf("unit%d.service", i)}
 				if j == 0 {

@@ -300,6 +300,46 @@ func (p *previous) openDir(rel string) {
 	p.dirs[rel[:i]] = fd
 }
 
+// linkable says whether the previous generation's file for en may be shared with the new
+// generation by a hard link instead of copied. Sharing is safe only when no later write
+// can change one generation's file through the other: hush never writes, chmods or chowns
+// an existing file, so the only writers are the file's owner and those its mode lets
+// write. A file owned by root with no group or other write bit (and no special bits) can
+// be written only by root, who can write either generation directly anyway; and its owner
+// and mode must already be the new entry's, so nothing about the inode changes. Files
+// owned by anyone else are copied: their owner can chmod u+w and write.
+func (p *previous) linkable(en *entry) bool {
+	if en.uid != 0 || en.attrs.Mode&0o7022 != 0 {
+		return false
+	}
+	dfd, base, ok := p.parentOf(en.rel)
+	if !ok {
+		return false
+	}
+	var st unix.Stat_t
+	if unix.Fstatat(dfd, base, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+		return false
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Uid == 0 && int(st.Gid) == en.gid && st.Mode&0o7777 == en.attrs.Mode
+}
+
+// parentOf returns the previous generation's directory fd holding rel, and rel's base name.
+func (p *previous) parentOf(rel string) (int, string, bool) {
+	if p.fd < 0 {
+		return -1, "", false
+	}
+	i := strings.LastIndexByte(rel, '/')
+	if i < 0 {
+		return p.fd, rel, true
+	}
+	fd, ok := p.dirs[rel[:i]]
+	if !ok {
+		p.openDir(rel)
+		fd = p.dirs[rel[:i]]
+	}
+	return fd, rel[i+1:], fd >= 0
+}
+
 // read returns the previous generation's bytes for a relative name, or false. It is safe
 // for concurrent use once openDir has been called for rel.
 func (p *previous) read(rel string) ([]byte, bool) {

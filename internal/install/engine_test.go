@@ -337,3 +337,48 @@ func TestDryRunTouchesNothing(t *testing.T) {
 		t.Error("a dry run wrote the real restart list")
 	}
 }
+
+// TestCarrySharing: a carried secret only root can write is hard-linked into the new
+// generation; one its owner could write is copied; a mode change is never shared.
+func TestCarrySharing(t *testing.T) {
+	tr := newTree(t)
+	cfg := basicConfig(tr)
+	rootOnly := sec("root-0440", cfg.Secrets[2].File, "api", 0o440) // root-owned, from b.yaml
+	rootOnly.Group = Owner{ID: testGID}
+	groupWritable := sec("group-rw", cfg.Secrets[2].File, "api", 0o660)
+	cfg.Secrets = append(cfg.Secrets, rootOnly, groupWritable)
+	cfg.Templates = []Template{{Name: "t", Content: "x"}}
+	e := tr.engine()
+	tr.install(e, cfg)
+	tr.writeSource("a.yaml", map[string]string{"db/password": "pw-changed", "token": "tok-alpha-2"})
+	res := tr.install(e, cfg)
+	ino := func(gen int, name string) uint64 {
+		var st unix.Stat_t
+		if err := unix.Lstat(filepath.Join(tr.mount(), strconv.Itoa(gen), name), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Ino
+	}
+	if ino(1, "api") != ino(res.Generation, "api") || ino(1, "root-0440") != ino(res.Generation, "root-0440") {
+		t.Error("root-only files were copied, not shared")
+	}
+	for _, n := range []string{"app/token", "group-rw"} {
+		if ino(1, n) == ino(res.Generation, n) {
+			t.Errorf("%s is shared although someone besides root can write it", n)
+		}
+	}
+	// A mode change of a shared file makes a new inode; the old generation keeps its mode.
+	cfg.Secrets[3].Mode = 0o400
+	res = tr.install(e, cfg)
+	var st unix.Stat_t
+	_ = unix.Lstat(filepath.Join(tr.mount(), strconv.Itoa(res.Generation-1), "root-0440"), &st)
+	if st.Mode&0o7777 != 0o440 {
+		t.Errorf("old generation's mode changed to %04o", st.Mode&0o7777)
+	}
+	if ino(res.Generation-1, "root-0440") == ino(res.Generation, "root-0440") {
+		t.Error("mode change shared the inode")
+	}
+	if snap := snapshot(t, tr.symlink()+"/"); snap["root-0440"].Mode != 0o400 || snap["api"].Digest != digestOf("api-beta-3") {
+		t.Errorf("new generation: %+v", snap["root-0440"])
+	}
+}

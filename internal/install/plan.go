@@ -32,6 +32,8 @@ type entry struct {
 	src      *sourceFile
 	ckey     string
 	carry    bool // bytes come from the previous generation, not decryption
+	// shared: the previous generation's file is hard-linked, not copied (see linkable).
+	shared bool
 	value    []byte
 	state    State
 	reason   string
@@ -167,10 +169,19 @@ func (p *plan) decide(prev *previous) {
 		}
 		en.src.need = true
 	}
+	needValues := len(p.cfg.Templates) > 0 // templates render from carried values too
 	parallel(len(carry), func(i int) {
 		en := carry[i]
+		if !p.cfg.UserMode && prev.linkable(en) {
+			en.carry, en.shared = true, true
+			if !needValues {
+				return
+			}
+		}
 		if b, ok := prev.read(en.rel); ok {
 			en.value, en.carry = b, true
+		} else {
+			en.carry, en.shared = false, false
 		}
 	})
 	for _, en := range carry {

@@ -70,6 +70,21 @@ func (e *Engine) stage(cfg *Config, p *plan, prev *previous, res *Result, digest
 			dirs[path.Clean("./"+dir)] = dfd
 		}
 		e.fault2("file ", en.rel)
+		if en.shared {
+			if ofd, obase, ok := prev.parentOf(en.rel); ok {
+				if err := unix.Linkat(ofd, obase, dfd, base, 0); err == nil {
+					continue
+				}
+			}
+			// The old file went away: write the bytes (read now if not yet).
+			if en.value == nil {
+				b, ok := prev.read(en.rel)
+				if !ok {
+					return 0, fmt.Errorf("generation %d: %s: previous file vanished", gen, en.what())
+				}
+				en.value = b
+			}
+		}
 		spec := fileSpec{UID: en.uid, GID: en.gid, Mode: en.attrs.Mode, Chown: chown, Umask: umask}
 		if err := createFile(dfd, base, en.value, spec); err != nil {
 			return 0, fmt.Errorf("generation %d: %s: %w", gen, en.what(), err)
