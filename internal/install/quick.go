@@ -154,11 +154,8 @@ func (e *Engine) Unchanged(o QuickOptions) ([]*Result, bool) {
 			files = append(files, &sourceFile{path: path})
 			want = append(want, digest)
 		}
-		hashFiles(files)
-		for i, f := range files {
-			if f.readErr != nil || f.digest != want[i] {
-				return nil, false
-			}
+		if !hashFiles(files, want) {
+			return nil, false
 		}
 		dec, err := newDec(t.Identities)
 		if err != nil || fmt.Sprint(dec.Describe()) != fmt.Sprint(t.PublicIDs) {

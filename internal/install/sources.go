@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -44,7 +45,10 @@ func readSources(files []*sourceFile) {
 
 // hashFiles is readSources for the quick path: digests only, through one reused buffer
 // per worker, no copy of the data kept.
-func hashFiles(files []*sourceFile) {
+// When want is given (the recorded digests), hashing stops at the first mismatch: the
+// answer is then "changed" and the full run follows; hashFiles returns false.
+func hashFiles(files []*sourceFile, want []string) bool {
+	var mismatch atomic.Bool
 	// Source files usually share a directory (/nix/store): open it once and the files
 	// relative to it, instead of resolving the whole path a thousand times.
 	dirs := map[string]int{}
@@ -67,6 +71,9 @@ func hashFiles(files []*sourceFile) {
 	}()
 	bufs := make(chan []byte, runtime.GOMAXPROCS(0))
 	parallel(len(files), func(i int) {
+		if mismatch.Load() {
+			return
+		}
 		var buf []byte
 		select {
 		case buf = <-bufs:
@@ -108,7 +115,19 @@ func hashFiles(files []*sourceFile) {
 			}
 		}
 		f.digest = hex.EncodeToString(h.Sum(nil))
+		if want != nil && f.digest != want[i] {
+			mismatch.Store(true)
+		}
 	})
+	if mismatch.Load() {
+		return false
+	}
+	for _, f := range files {
+		if f.readErr != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // decryptSources opens (decrypts) every file that is needed, each once, files in parallel.

@@ -1,7 +1,6 @@
 package install
 
 import (
-	"encoding/json"
 	"fmt"
 	"path"
 	"strconv"
@@ -104,7 +103,7 @@ func (e *Engine) stage(cfg *Config, p *plan, prev *previous, res *Result, digest
 			st.Files[f.path] = f.digest
 		}
 	}
-	data, err := json.Marshal(st)
+	data, err := encodeStatus(st)
 	if err != nil {
 		return 0, err
 	}
