@@ -3,6 +3,7 @@ package sopsfile
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -10,7 +11,7 @@ import (
 // A fast path for the YAML that sops writes: block mappings and sequences indented with
 // spaces, plain or simply double-quoted scalars on one line, literal blocks ("|", for the
 // armored age data keys), no comments, anchors, tags, flow collections or multi-line plain
-// scalars. On a big encrypted file the library's general parser is most of hush decrypt's
+// scalars; text is printable ASCII or the Unicode the emitter writes unescaped. On a big encrypted file the library's general parser is most of hush decrypt's
 // time; this reader does the same work in one pass over the lines.
 //
 // It never reports an error: on anything outside that subset it gives up (ok false) and the
@@ -34,10 +35,19 @@ func yamlFastParse(data []byte) ([]Branch, bool) {
 	if len(data) == 0 {
 		return nil, false
 	}
-	for _, c := range data {
-		if c != '\n' && (c < 0x20 || c >= 0x7f) {
-			return nil, false // tabs, CR, control and non-ASCII bytes: the library decides
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c == '\n' || c >= 0x20 && c <= 0x7e {
+			continue
 		}
+		if c < 0x80 {
+			return nil, false // tabs, CR, controls: the library decides
+		}
+		r, size := utf8.DecodeRune(data[i:])
+		if !yamlSimpleRune(r, size) {
+			return nil, false // invalid UTF-8, a BOM, YAML 1.1 line breaks, ...
+		}
+		i += size - 1
 	}
 	p := &yamlFast{lines: make([]fastLine, 0, bytes.Count(data, []byte{'\n'})+1)}
 	for len(data) > 0 {

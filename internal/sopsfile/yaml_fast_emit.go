@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -120,7 +121,7 @@ func (w *yamlFastWriter) sequence(list []any, dashCol int) bool {
 	return true
 }
 
-// literal writes a "|" block: lines of printable ASCII, none empty, none ending in a space,
+// literal writes a "|" block: lines of simple text (see yamlSimpleASCII), none empty, none ending in a space,
 // the first not starting with one, and exactly one final newline.
 func (w *yamlFastWriter) literal(s string, col int) bool {
 	if len(s) < 2 || s[len(s)-1] != '\n' || s[0] == ' ' || s[0] == '\n' {
@@ -128,13 +129,12 @@ func (w *yamlFastWriter) literal(s string, col int) bool {
 	}
 	body := s[:len(s)-1]
 	for i := 0; i < len(body); i++ {
-		c := body[i]
-		switch {
-		case c == '\n':
-			if body[i-1] == '\n' || body[i-1] == ' ' || i+1 == len(body) {
-				return false
-			}
-		case c < 0x20 || c > 0x7e:
+		if body[i] == '\n' && (body[i-1] == '\n' || body[i-1] == ' ' || i+1 == len(body)) {
+			return false
+		}
+	}
+	for line := range strings.SplitSeq(body, "\n") {
+		if !yamlSimpleASCII(line) {
 			return false
 		}
 	}
@@ -182,14 +182,37 @@ func (w *yamlFastWriter) scalar(v any) bool {
 	return true
 }
 
-// yamlSimpleASCII: printable ASCII only (no tabs, no line breaks).
+// yamlSimpleASCII reports whether s is text the library's emitter treats as printable and
+// the parser reads back as it is: printable ASCII, and from the rest of Unicode what its
+// is_printable accepts (U+00A0-U+D7FF, U+E000-U+FFFD but not the BOM), without the YAML 1.1
+// line breaks U+2028 and U+2029. Tabs, line breaks, controls and runes beyond U+FFFF (which
+// the emitter escapes) are not simple.
 func yamlSimpleASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
+		c := s[i]
+		if c >= 0x20 && c <= 0x7e {
+			continue
+		}
+		if c < 0x80 {
 			return false
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !yamlSimpleRune(r, size) {
+			return false
+		}
+		i += size - 1
 	}
 	return true
+}
+
+func yamlSimpleRune(r rune, size int) bool {
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		return false
+	case r == 0x2028 || r == 0x2029 || r == 0xFEFF:
+		return false
+	}
+	return r >= 0xA0 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD
 }
 
 // yamlPlainSafe: the emitter writes s plain in a block mapping or sequence (a conservative

@@ -85,7 +85,7 @@ func TestYAMLFastEmitAgrees(t *testing.T) {
 func TestYAMLFastRandomTrees(t *testing.T) {
 	words := []string{"a", "key", "y", "no", "-", "-x", "a: b", "a:b", "#c", "a #c", " lead", "trail ", "", "~", "null",
 		"true", "1", "-1", "1.5", "1e3", "0x1F", "1:20", "2001-12-14", "ENC[AES256_GCM,data:x,type:str]", "---x", "...",
-		"x\ny\n", "x\n", "\n", "x\ny", "x\n\ny\n", " x\n", "x \ny\n", "é", "a\"b", "a\\b", "{}", "[x]", "?x", "? x", "%x", "@x",
+		"x\ny\n", "x\n", "\n", "x\ny", "x\n\ny\n", " x\n", "x \ny\n", "é", "grüße-0-世界", "\u00a0x", "x\u00a0", "🔑", "a\u2028b", "\ufeffx", "a\u0085b", "日本\n語\n", "a\"b", "a\\b", "{}", "[x]", "?x", "? x", "%x", "@x",
 		strings.Repeat("k", 129)}
 	rng := rand.New(rand.NewPCG(uint64(len(words)), 2))
 	var value func(depth int) any
