@@ -14,7 +14,9 @@ import (
 // The YAML store. It goes through go.yaml.in/yaml/v3's node API, the library sops uses, so
 // that the emitter (indentation, quoting, literal blocks, comment placement) is the very one
 // that wrote sops' output. What sops adds on top — how comments become tree items and back —
-// is reproduced here rule for rule; see yamlComments and the emit side.
+// is reproduced here rule for rule; see yamlComments and the emit side. For the plain subset
+// sops itself writes, yaml_fast.go and yaml_fast_emit.go do the same work several times
+// faster and hand everything else to this general path.
 
 // yamlIndent is sops' default YAML indentation (stores/yaml IndentDefault).
 const yamlIndent = 4
