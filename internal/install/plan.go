@@ -33,13 +33,13 @@ type entry struct {
 	ckey     string
 	carry    bool // bytes come from the previous generation, not decryption
 	// shared: the previous generation's file is hard-linked, not copied (see linkable).
-	shared bool
-	value    []byte
-	state    State
-	reason   string
-	err      error
-	added    bool
-	changed  bool
+	shared  bool
+	value   []byte
+	state   State
+	reason  string
+	err     error
+	added   bool
+	changed bool
 }
 
 func (e *Engine) plan(cfg *Config, acc Accounts) (*plan, error) {
