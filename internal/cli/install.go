@@ -157,6 +157,9 @@ func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
 		fmt.Fprintln(stderr, "hush: warning: cannot record the install for the quick path:", err)
 	}
 	if partial {
+		if len(m.Identities.GnupgSSHKeyPaths) > 0 {
+			fmt.Fprintln(stderr, "hush: note: sshKeyPaths (SSH RSA keys as OpenPGP keys) are not used by hush yet; files encrypted only to them cannot be decrypted")
+		}
 		return &ExitError{Code: 2, Err: errors.New("some secrets failed; the others are installed (see hush status)")}
 	}
 	return nil

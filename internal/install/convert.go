@@ -50,9 +50,10 @@ func configOf(m *manifest.Manifest) (*Config, error) {
 			GnuPGHome:   m.Identities.GnupgHome,
 		},
 	}
-	if len(m.Identities.GnupgSSHKeyPaths) > 0 {
-		return nil, fmt.Errorf("%s: sshKeyPaths (SSH RSA keys imported as OpenPGP keys) is not supported yet; use ageSshKeyPaths or gnupgHome", m.File)
-	}
+	// sops-nix's gnupg.sshKeyPaths (SSH RSA host keys converted to OpenPGP keys) defaults to
+	// the host's RSA key, so most sops-nix manifests list one. hush does not convert them
+	// yet: they are ignored, and a file encrypted only to such a key fails like any secret
+	// without a matching identity (the CLI then points at this).
 	for i := range m.Secrets {
 		s := &m.Secrets[i]
 		attrs, err := attrsOf(&s.FileAttrs)

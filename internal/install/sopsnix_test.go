@@ -90,7 +90,8 @@ func TestSopsNixDifferential(t *testing.T) {
 			"mode": "0400", "owner": nil, "uid": 0, "group": nil, "gid": 0, "file": "", "restartUnits": []string{"tpl.service"}, "reloadUnits": []string{}}},
 		"placeholderBySecretName": ph,
 		"secretsMountPoint":       tr.mount(), "symlinkPath": tr.symlink(), "keepGenerations": 1,
-		"sshKeyPaths": []string{}, "gnupgHome": "", "ageKeyFile": keyFile, "ageSshKeyPaths": []string{},
+		// sops-nix's default lists the host's RSA key here (gnupg.sshKeyPaths): accepted.
+		"sshKeyPaths": []string{"/etc/ssh/ssh_host_rsa_key"}, "gnupgHome": "", "ageKeyFile": keyFile, "ageSshKeyPaths": []string{},
 		"useTmpfs": false, "userMode": false, "logging": map[string]any{"keyImport": true, "secretChanges": true},
 	}
 	install := func() *Result {
