@@ -27,6 +27,9 @@ hush="$PWD/bench/out/hush"
 sis="${SOPS_INSTALL_SECRETS:-}"
 mkdir -p /run/hush-bench
 mount -t tmpfs -o mode=0755 none /run/hush-bench
+# hush's quick-path records go to $XDG_RUNTIME_DIR/hush: keep them in the private tmpfs too.
+export XDG_RUNTIME_DIR=/run/hush-bench/xdg
+mkdir -p "$XDG_RUNTIME_DIR"
 out=bench/out/install.md
 
 # timeit CMD... -> "wall_ms cpu_ms maxrss_kb" (getrusage of the child, see bench/installtime)
