@@ -37,10 +37,17 @@ func TestMain(m *testing.M) {
 		os.Setenv(namespaceUnavailable, "1")
 	}
 	if os.Getenv(envInNamespace) == "1" {
-		if err := setupPrivateEtc(); err != nil {
+		dir, err := setupPrivateEtc()
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "install tests: private /etc:", err)
 			os.Exit(1)
 		}
+		code := m.Run()
+		// The mounts vanish with the namespace; the empty directory would stay in /tmp.
+		_ = unix.Unmount("/etc", unix.MNT_DETACH)
+		_ = unix.Unmount(dir, unix.MNT_DETACH)
+		_ = os.Remove(dir)
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -70,16 +77,16 @@ func reexecInNamespace() (int, bool) {
 // setupPrivateEtc gives the namespace its own /etc: a copy on a tmpfs, bind-mounted over
 // /etc, with the test users and groups added and any "keys" group removed, so that the
 // first install creates it with groupadd exactly as on a fresh host.
-func setupPrivateEtc() error {
+func setupPrivateEtc() (string, error) {
 	dir, err := os.MkdirTemp("", "hush-etc-")
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := unix.Mount("none", dir, "tmpfs", 0, "mode=0755"); err != nil {
-		return err
+		return dir, err
 	}
 	if out, err := exec.Command("cp", "-a", "/etc/.", dir).CombinedOutput(); err != nil {
-		return fmt.Errorf("copying /etc: %v: %s", err, out)
+		return dir, fmt.Errorf("copying /etc: %v: %s", err, out)
 	}
 	edit := func(name string, drop string, lines ...string) error {
 		p := filepath.Join(dir, name)
@@ -99,17 +106,17 @@ func setupPrivateEtc() error {
 	if err := edit("passwd", "",
 		fmt.Sprintf("%s:x:%d:%d::/nonexistent:/usr/sbin/nologin", testUser1, testUID1, testGID),
 		fmt.Sprintf("%s:x:%d:%d::/nonexistent:/usr/sbin/nologin", testUser2, testUID2, testGID)); err != nil {
-		return err
+		return dir, err
 	}
 	if err := edit("group", "keys:", fmt.Sprintf("%s:x:%d:", testGroup, testGID)); err != nil {
-		return err
+		return dir, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "gshadow")); err == nil {
 		if err := edit("gshadow", "keys:", testGroup+":!::"); err != nil {
-			return err
+			return dir, err
 		}
 	}
-	return unix.Mount(dir, "/etc", "", unix.MS_BIND, "")
+	return dir, unix.Mount(dir, "/etc", "", unix.MS_BIND, "")
 }
 
 // needNamespace skips unless the test runs as root inside the private mount namespace.
