@@ -175,7 +175,7 @@ func printNixConf(stdout, stderr io.Writer, o nixConfigOpts) error {
 		b.WriteString("netrc-file = " + c.NetrcFile + "\n")
 	}
 	if c.PostBuildHook != "" {
-		b.WriteString("# hush: scan each build's outputs, .drv and log; a leaked secret fails the build\n")
+		b.WriteString("# hush: scan each build's outputs, .drv, input sources and log; a leak fails the build\n")
 		b.WriteString("post-build-hook = " + c.PostBuildHook + "\n")
 	}
 	if len(c.ExtraSandboxPaths) > 0 {
@@ -272,8 +272,9 @@ func printHookScript(stdout io.Writer, o nixConfigOpts) error {
 		q = append(q, shellQuote(a))
 	}
 	script := "#!/bin/sh\n" +
-		"# Nix post-build hook (hush nix-config --hook-script): scans the outputs, the .drv and the\n" +
-		"# build log of $DRV_PATH for the secrets below; a finding exits non-zero and fails the build.\n" +
+		"# Nix post-build hook (hush nix-config --hook-script): scans the outputs, the .drv, the\n" +
+		"# input sources and the build log of $DRV_PATH for the secrets below; a finding exits\n" +
+		"# non-zero and fails the build.\n" +
 		"exec " + shellQuote(bin) + " scan --post-build-hook " + strings.Join(q, " ") + "\n"
 	_, err := io.WriteString(stdout, script)
 	return err

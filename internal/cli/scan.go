@@ -45,15 +45,15 @@ attribute. --closure adds a store path's closure, --build-logs adds Nix's build 
 Exit status: 0 nothing found, 1 a secret was found, 2 error (e.g. a file could not be read).
 
 As Nix's post-build-hook (--post-build-hook, with $DRV_PATH set by Nix), it scans the
-outputs, the .drv and the build log of the derivation just built, and fails the build on a
-finding.`,
+outputs, the .drv, the input sources (path literals copied into the store) and the build
+log of the derivation just built, and fails the build on a finding.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, &f, args) },
 	}
 	f.src.register(cmd)
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.closures, "closure", nil, "scan the closure of store `PATH` (nix-store -qR; e.g. /run/current-system)")
 	fl.BoolVar(&f.buildLogs, "build-logs", false, "also scan Nix's build logs: of the .drv files given, or all of them")
-	fl.BoolVar(&f.hook, "post-build-hook", false, "run as Nix's post-build-hook: scan $DRV_PATH's outputs, .drv and log")
+	fl.BoolVar(&f.hook, "post-build-hook", false, "run as Nix's post-build-hook: scan $DRV_PATH's outputs, .drv, input sources and log")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON on standard output")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
 	return cmd
@@ -69,10 +69,11 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	targets := append([]string(nil), args...)
 	if f.hook {
 		t, err := leak.HookTargets(leak.HookEnv{
-			DrvPath:  os.Getenv("DRV_PATH"),
-			OutPaths: os.Getenv("OUT_PATHS"),
-			Outputs:  nixstore.Outputs,
-			BuildLog: nixstore.BuildLogPath,
+			DrvPath:   os.Getenv("DRV_PATH"),
+			OutPaths:  os.Getenv("OUT_PATHS"),
+			Outputs:   nixstore.Outputs,
+			InputSrcs: nixstore.InputSources,
+			BuildLog:  nixstore.BuildLogPath,
 		})
 		if err != nil {
 			return exit2(err)

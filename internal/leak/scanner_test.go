@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hush-nix/hush/internal/nixstore"
 	"github.com/hush-nix/hush/internal/testenv"
 )
 
@@ -152,31 +154,34 @@ func TestScanErrors(t *testing.T) {
 }
 
 // The post-build hook scans the outputs (asked from the store when OUT_PATHS is empty, as in
-// Nix 2.8), the .drv and its log, here in a fake store directory.
+// Nix 2.8), the .drv, its input sources and its log, here in a fake store directory.
 func TestHookTargetsFakeStore(t *testing.T) {
 	store := t.TempDir()
 	logs := t.TempDir()
 	drvPath := filepath.Join(store, "11111111111111111111111111111111-leaky.drv")
 	out := filepath.Join(store, "22222222222222222222222222222222-leaky")
-	writeFile(t, drvPath, []byte(`Derive([("out","`+out+`","","")],[],[],"x86_64-linux","/bin/sh",["-c","echo $token"],[("token","`+testToken+`")])`))
+	src := filepath.Join(store, "33333333333333333333333333333333-token")
+	writeFile(t, src, []byte(testToken))
+	writeFile(t, drvPath, []byte(`Derive([("out","`+out+`","","")],[],["`+src+`"],"x86_64-linux","/bin/sh",["-c","echo $token"],[("token","`+testToken+`")])`))
 	writeFile(t, filepath.Join(out, "share", "config"), []byte("password = "+testPass+"\n"))
 	logPath := filepath.Join(logs, "11", "111111111111111111111111111111-leaky.drv")
 	writeFile(t, logPath, []byte(testToken+"\n"))
 	asked := 0
 	env := HookEnv{
-		DrvPath:  drvPath,
-		Outputs:  func(d string) ([]string, error) { asked++; return []string{out}, nil },
-		BuildLog: func(d string) (string, bool) { return logPath, true },
+		DrvPath:   drvPath,
+		Outputs:   func(d string) ([]string, error) { asked++; return []string{out}, nil },
+		BuildLog:  func(d string) (string, bool) { return logPath, true },
+		InputSrcs: nixstore.InputSources,
 	}
 	targets, err := HookTargets(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if asked != 1 || len(targets) != 3 {
+	if asked != 1 || len(targets) != 4 {
 		t.Fatalf("asked=%d targets=%d", asked, len(targets))
 	}
 	rep := (&Scanner{Set: testSet(t)}).Scan(targets)
-	if len(rep.Findings) != 3 || len(rep.Errors) != 0 {
+	if len(rep.Findings) != 4 || len(rep.Errors) != 0 {
 		t.Fatalf("findings:\n%s\nerrors: %v", summary(store, rep), rep.Errors)
 	}
 	env.OutPaths = out
@@ -185,5 +190,10 @@ func TestHookTargetsFakeStore(t *testing.T) {
 	}
 	if _, err := HookTargets(HookEnv{}); err == nil {
 		t.Fatal("no DRV_PATH accepted")
+	}
+	// A .drv hush cannot read fails the hook (and the build) rather than skipping its sources.
+	env.InputSrcs = func(string) ([]string, error) { return nil, errors.New("unreadable") }
+	if _, err := HookTargets(env); err == nil {
+		t.Fatal("unreadable input sources accepted")
 	}
 }

@@ -41,6 +41,11 @@ func Closure(paths ...string) ([]string, error) { return closure(paths) }
 // them, else from nix-store -q --outputs DRV (floating content-addressed outputs).
 func Outputs(drvPath string) ([]string, error) { return outputs(drvPath) }
 
+// InputSources returns the inputSrcs of the derivation at drvPath, read from the .drv: the
+// store paths it uses directly that no derivation built (path literals such as ./token,
+// builtins.toFile, builtins.path).
+func InputSources(drvPath string) ([]string, error) { return inputSources(drvPath) }
+
 // LogDir is Nix's build log directory (/nix/var/log/nix/drvs, or under $NIX_LOG_DIR).
 func LogDir() string { return logDir() }
 

@@ -109,6 +109,20 @@ func outputs(drvPath string) ([]string, error) {
 	return out, nil
 }
 
+func inputSources(drvPath string) ([]string, error) {
+	data, err := os.ReadFile(drvPath)
+	if err != nil {
+		return nil, fmt.Errorf("nixstore: input sources: %w", err)
+	}
+	d, err := ParseDerivation(data)
+	if err != nil {
+		return nil, fmt.Errorf("nixstore: input sources of %s: %w", drvPath, err)
+	}
+	srcs := append([]string(nil), d.InputSrcs...)
+	sort.Strings(srcs)
+	return srcs, nil
+}
+
 // Deriver returns the derivation that built the store path p (nix-store -q --deriver), or ""
 // when Nix does not know it (e.g. a path added with nix-store --add).
 func Deriver(p string) (string, error) {

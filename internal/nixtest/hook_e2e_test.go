@@ -10,7 +10,8 @@ import (
 )
 
 // TestPostBuildHook: with post-build-hook set to the script `hush nix-config --hook-script`
-// writes, a build whose log, output or .drv holds a secret fails, and a clean build passes.
+// writes, a build whose log, output, .drv or input sources (a path literal copied into the
+// store) hold a secret fails, and a clean build passes.
 func TestPostBuildHook(t *testing.T) {
 	e := New(t)
 	hush := Hush(t)
@@ -25,6 +26,7 @@ func TestPostBuildHook(t *testing.T) {
 	}
 	hook := e.WriteFile("hook.sh", r.Stdout, 0o755)
 	outside := e.WriteFile("outside/deploy-token", secret, 0o600)
+	e.WriteFile("token-"+e.Nonce, secret, 0o600) // copied into the store by the path literal
 
 	e.WriteFile("hooked.nix", `let
   sh = name: script: derivation {
@@ -36,6 +38,9 @@ in {
   outLeak = sh "hook-out-leak" "/usr/bin/base64 -w0 `+outside+` > $out";
   attrLeak = derivation { name = "hook-attr-leak-`+e.Nonce+`"; system = builtins.currentSystem; builder = "/bin/sh";
     args = [ "-c" "echo ok > $out" ]; apiToken = `+nixString(secret)+`; };
+  # Only an input source holds it: not the .drv (it names the copy), the output or the log.
+  pathLeak = derivation { name = "hook-path-leak-`+e.Nonce+`"; system = builtins.currentSystem; builder = "/bin/sh";
+    args = [ "-c" "echo ok > $out" ]; tokenFile = ./token-`+e.Nonce+`; };
 }
 `, 0o644)
 	file := filepath.Join(e.Dir, "hooked.nix")
@@ -46,7 +51,7 @@ in {
 	} else if !strings.Contains(r.Stderr, "running post-build-hook") {
 		t.Errorf("the hook did not run:\n%s", r.Stderr)
 	}
-	for _, attr := range []string{"logLeak", "outLeak", "attrLeak"} {
+	for _, attr := range []string{"logLeak", "outLeak", "attrLeak", "pathLeak"} {
 		r := e.Build(nil, file, attr, opt...)
 		if r.Err == nil {
 			t.Errorf("%s: the leaking build passed the hook", attr)
