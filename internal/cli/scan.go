@@ -26,6 +26,7 @@ type scanFlags struct {
 	hook       bool
 	asJSON     bool
 	noProgress bool
+	maxBz2     int64
 }
 
 func newScanCmd() *cobra.Command {
@@ -56,6 +57,7 @@ log of the derivation just built, and fails the build on a finding.`,
 	fl.BoolVar(&f.hook, "post-build-hook", false, "run as Nix's post-build-hook: scan $DRV_PATH's outputs, .drv, input sources and log")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON on standard output")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress line, even on a terminal")
+	fl.Int64Var(&f.maxBz2, "max-decompressed", leak.DefaultMaxDecompressed, "bytes a .bz2 file may decompress to; past them the file is an error (exit 2)")
 	return cmd
 }
 
@@ -111,7 +113,10 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if len(set.Unscannable) > 0 {
 		fmt.Fprintf(stderr, "hush: not scanned, shorter than %d bytes (see --min-length): %s\n", set.MinLength, strings.Join(set.Unscannable, ", "))
 	}
-	sc := &leak.Scanner{Set: set}
+	if f.maxBz2 < 1 {
+		return exit2(fmt.Errorf("--max-decompressed %d: must be at least 1", f.maxBz2))
+	}
+	sc := &leak.Scanner{Set: set, MaxDecompressed: f.maxBz2}
 	start := time.Now()
 	var bar *progressBar
 	if !f.noProgress && isTerminal(stderr) {

@@ -56,6 +56,10 @@ type Scanner struct {
 	Set *PatternSet
 	// Workers is the number of files scanned at once; 0 means one per CPU.
 	Workers int
+	// MaxDecompressed bounds the bytes a .bz2 file may decompress to (a bzip2 bomb turns 2 KB
+	// into gigabytes); past it the rest of the file is not scanned and the file is reported
+	// as an error, never as clean. 0 means DefaultMaxDecompressed.
+	MaxDecompressed int64
 
 	files, bytes atomic.Int64
 }
@@ -63,6 +67,14 @@ type Scanner struct {
 // Progress returns the files and bytes scanned so far by the current Scan (safe to call
 // during it). A Scanner runs one Scan at a time.
 func (s *Scanner) Progress() (files, bytes int64) { return s.files.Load(), s.bytes.Load() }
+
+// DefaultMaxDecompressed is the default bound on a .bz2 file's decompressed size: far above
+// a real build log, and a few seconds of bzip2 decompression.
+const DefaultMaxDecompressed = 1 << 30
+
+// maxDrvParse is the largest .drv read whole and parsed to name attributes; a larger one is
+// still scanned in full, as a stream, without attribute names. A variable for the tests.
+var maxDrvParse = 256 << 20
 
 // maxOccurrencesPerFile bounds the memory a file full of matches can take; past it,
 // occurrences are still counted but no longer deduplicated across encodings.
@@ -244,18 +256,25 @@ func (w *fileScanner) scanFile(path string) ([]Finding, error) {
 	if strings.HasSuffix(path, ".bz2") {
 		br := bufio.NewReaderSize(r, 64<<10)
 		if magic, _ := br.Peek(3); bytes.Equal(magic, []byte("BZh")) {
-			r, decompressed = bzip2.NewReader(br), true
+			limit := w.scanner.MaxDecompressed
+			if limit <= 0 {
+				limit = DefaultMaxDecompressed
+			}
+			r, decompressed = &capReader{r: bzip2.NewReader(br), left: limit, limit: limit}, true
 		} else {
 			r = br
 		}
 	}
 	isDrv := strings.HasSuffix(strings.TrimSuffix(path, ".bz2"), ".drv") && !decompressed
 	if isDrv {
-		data, err := io.ReadAll(io.LimitReader(r, 256<<20))
+		data, err := io.ReadAll(io.LimitReader(r, int64(maxDrvParse)+1))
 		if err != nil {
 			return nil, err
 		}
-		return w.scanDrv(path, data), nil
+		if len(data) <= maxDrvParse {
+			return w.scanDrv(path, data), nil
+		}
+		r = io.MultiReader(bytes.NewReader(data), r) // too big to parse: scan it all anyway
 	}
 	w.reset()
 	_, err = w.set.matcher.ScanReader(r, w.buf, w.add)
@@ -267,6 +286,36 @@ func (w *fileScanner) scanFile(path string) ([]Finding, error) {
 		found[i].Decompressed = decompressed
 	}
 	return found, err
+}
+
+// errTooBig ends the scan of a .bz2 file that decompresses to more than the bound.
+type errTooBig struct{ limit int64 }
+
+func (e errTooBig) Error() string {
+	return fmt.Sprintf("decompresses to more than %d bytes (raise --max-decompressed): the rest was not scanned", e.limit)
+}
+
+// capReader reads at most left bytes from r, then fails with errTooBig if r has more.
+type capReader struct {
+	r           io.Reader
+	left, limit int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		n, err := c.r.Read(one[:])
+		if n > 0 || err == nil {
+			return 0, errTooBig{c.limit}
+		}
+		return 0, err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 func (w *fileScanner) reset() {

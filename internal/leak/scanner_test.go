@@ -134,6 +134,52 @@ func TestScanBzip2(t *testing.T) {
 	}
 }
 
+// A bzip2 bomb is decompressed up to the bound only, and the file is reported as an error
+// (exit 2), never as clean; what came before the bound is still found.
+func TestScanBzip2Bound(t *testing.T) {
+	bz := testenv.Tool(t, "", "bzip2")
+	dir := t.TempDir()
+	zeros := bytes.Repeat([]byte{0}, 4<<20)
+	for name, data := range map[string][]byte{
+		"late.log":  append(append([]byte{}, zeros...), testToken...),
+		"early.log": append([]byte(testToken+"\n"), zeros...),
+	} {
+		p := filepath.Join(dir, name)
+		writeFile(t, p, data)
+		if out, err := exec.Command(bz, p).CombinedOutput(); err != nil {
+			t.Fatalf("bzip2: %v: %s", err, out)
+		}
+	}
+	rep := (&Scanner{Set: testSet(t), MaxDecompressed: 1 << 20}).Scan([]string{dir})
+	if got := summary(dir, rep); got != "early.log.bz2 api/token raw (bzip2)" {
+		t.Errorf("findings:\n%s", got)
+	}
+	if len(rep.Errors) != 2 || !strings.Contains(rep.Errors[0].Err, "more than 1048576 bytes") {
+		t.Errorf("errors: %+v", rep.Errors)
+	}
+	rep = (&Scanner{Set: testSet(t)}).Scan([]string{dir})
+	if len(rep.Findings) != 2 || len(rep.Errors) != 0 {
+		t.Errorf("default bound: findings:\n%s\nerrors: %+v", summary(dir, rep), rep.Errors)
+	}
+}
+
+// A .drv too big to parse is still scanned whole, without attribute names; one that is not
+// ATerm at all is scanned as bytes.
+func TestScanDrvTooBigOrInvalid(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "11111111111111111111111111111111-big.drv")
+	writeFile(t, big, []byte(`Derive([],[],[],"x86_64-linux","/bin/sh",[],[("pad","`+strings.Repeat("x", 4096)+`"),("token","`+testToken+`")])`))
+	bad := filepath.Join(dir, "22222222222222222222222222222222-bad.drv")
+	writeFile(t, bad, []byte(`Derive(([["\`+testPass+`))`))
+	defer func(n int) { maxDrvParse = n }(maxDrvParse)
+	maxDrvParse = 1024
+	rep := (&Scanner{Set: testSet(t)}).Scan([]string{dir})
+	want := "11111111111111111111111111111111-big.drv api/token raw\n22222222222222222222222222222222-bad.drv db/pass raw"
+	if got := summary(dir, rep); got != want || len(rep.Errors) != 0 {
+		t.Errorf("findings:\n%s\nwant:\n%s\nerrors: %+v", got, want, rep.Errors)
+	}
+}
+
 func TestScanDrvAttribute(t *testing.T) {
 	dir := t.TempDir()
 	drv := `Derive([("out","/nix/store/00000000000000000000000000000000-x","","")],[],[],"x86_64-linux","/bin/sh",["-c","echo hi"],[("builder","/bin/sh"),("curlOpts","-u user:` + testPass + `"),("key","line1\n` + testToken + `\n"),("name","x"),("out","/nix/store/00000000000000000000000000000000-x"),("system","x86_64-linux")])`
