@@ -114,30 +114,34 @@ func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
 			return nil
 		}
 	}
-	m, cfgs, err := parseConfigs(path, data, !o.check)
-	if err != nil {
-		if o.sopsNixOutput {
-			return fmt.Errorf("manifest is not valid: %w", err)
-		}
-		return err
-	}
-	if o.sopsNixOutput && m.Logging != nil && !m.Logging.SecretChanges {
-		stdout = io.Discard // sops-install-secrets prints changes only when asked to
-	}
 	if o.check {
-		errs := install.Check(m, cfgs)
-		for _, e := range errs {
-			fmt.Fprintln(stderr, "hush: check:", e)
+		return runCheck(stderr, path, data, o)
+	}
+	// The configs of exactly these manifest bytes, parsed by an earlier run (the manifest
+	// rarely changes when sources do); otherwise parse and keep them for the next run.
+	cm, ok := install.CachedConfigs(path, data, quick.Env)
+	if !ok {
+		m, cfgs, err := parseConfigs(path, data, true)
+		if err != nil {
+			if o.sopsNixOutput {
+				return fmt.Errorf("manifest is not valid: %w", err)
+			}
+			return err
 		}
-		if len(errs) > 0 {
-			return &ExitError{Code: 1, Err: fmt.Errorf("%s: %d problem(s)", path, len(errs))}
+		cm = &install.CachedManifest{
+			Configs:      cfgs,
+			LogChanges:   m.Logging == nil || m.Logging.SecretChanges,
+			GnupgSSHKeys: len(m.Identities.GnupgSSHKeyPaths) > 0,
 		}
-		n := 0
-		for _, c := range cfgs {
-			n += len(c.Secrets) + len(c.Templates)
+		if !o.dryRun {
+			if err := install.StoreConfigs(path, data, quick.Env, cm); err != nil {
+				fmt.Fprintln(stderr, "hush: warning: cannot cache the parsed manifest:", err)
+			}
 		}
-		fmt.Fprintf(stderr, "%s: ok (%d entries checked without keys)\n", path, n)
-		return nil
+	}
+	cfgs := cm.Configs
+	if o.sopsNixOutput && !cm.LogChanges {
+		stdout = io.Discard // sops-install-secrets prints changes only when asked to
 	}
 	partial := false
 	var results []*install.Result
@@ -157,11 +161,35 @@ func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
 		fmt.Fprintln(stderr, "hush: warning: cannot record the install for the quick path:", err)
 	}
 	if partial {
-		if len(m.Identities.GnupgSSHKeyPaths) > 0 {
+		if cm.GnupgSSHKeys {
 			fmt.Fprintln(stderr, "hush: note: sshKeyPaths (SSH RSA keys as OpenPGP keys) are not used by hush yet; files encrypted only to them cannot be decrypted")
 		}
 		return &ExitError{Code: 2, Err: errors.New("some secrets failed; the others are installed (see hush status)")}
 	}
+	return nil
+}
+
+// runCheck is --check: everything verifiable at build time, without keys.
+func runCheck(stderr io.Writer, path string, data []byte, o installOpts) error {
+	m, cfgs, err := parseConfigs(path, data, false)
+	if err != nil {
+		if o.sopsNixOutput {
+			return fmt.Errorf("manifest is not valid: %w", err)
+		}
+		return err
+	}
+	errs := install.Check(m, cfgs)
+	for _, e := range errs {
+		fmt.Fprintln(stderr, "hush: check:", e)
+	}
+	if len(errs) > 0 {
+		return &ExitError{Code: 1, Err: fmt.Errorf("%s: %d problem(s)", path, len(errs))}
+	}
+	n := 0
+	for _, c := range cfgs {
+		n += len(c.Secrets) + len(c.Templates)
+	}
+	fmt.Fprintf(stderr, "%s: ok (%d entries checked without keys)\n", path, n)
 	return nil
 }
 

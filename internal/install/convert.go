@@ -54,6 +54,12 @@ func configOf(m *manifest.Manifest) (*Config, error) {
 	// the host's RSA key, so most sops-nix manifests list one. hush does not convert them
 	// yet: they are ignored, and a file encrypted only to such a key fails like any secret
 	// without a matching identity (the CLI then points at this).
+	if len(m.Secrets) > 0 {
+		c.Secrets = make([]Secret, 0, len(m.Secrets))
+	}
+	if len(m.Templates) > 0 {
+		c.Templates = make([]Template, 0, len(m.Templates))
+	}
 	for i := range m.Secrets {
 		s := &m.Secrets[i]
 		attrs, err := attrsOf(&s.FileAttrs)

@@ -22,7 +22,15 @@ func encodeStatus(st *Status) ([]byte, error) {
 	if len(b) < len(tail) || string(b[len(b)-len(tail):]) != tail {
 		return json.Marshal(st)
 	}
-	b = append(b[:len(b)-len(tail)], `"secrets":[`...)
+	// One allocation for the whole record: an entry's fixed part (field names, numbers, a
+	// timestamp) is under 200 bytes; strings may need escaping, which append absorbs.
+	size := len(b) + 16
+	for i := range st.Secrets {
+		s := &st.Secrets[i]
+		size += 200 + len(s.Name) + len(s.Source) + len(s.Key) + len(s.Target) + len(s.Link) + len(s.Mode) + len(s.Reason) + len(s.ContentKey)
+	}
+	nb := make([]byte, 0, size)
+	b = append(append(nb, b[:len(b)-len(tail)]...), `"secrets":[`...)
 	for i := range st.Secrets {
 		if i > 0 {
 			b = append(b, ',')
@@ -33,7 +41,7 @@ func encodeStatus(st *Status) ([]byte, error) {
 }
 
 func appendSecretStatus(b []byte, s *SecretStatus) []byte {
-	field := func(name string) { b = append(b, `,"`+name+`":`...) }
+	field := func(name string) { b = append(append(append(b, `,"`...), name...), `":`...) }
 	b = append(b, `{"name":`...)
 	b = appendJSONString(b, s.Name)
 	if s.Template {

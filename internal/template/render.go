@@ -29,6 +29,16 @@ type Options struct {
 	Literals map[string]string
 }
 
+// Options returns what the renderer was built from (a copy: the renderer stays immutable),
+// so that a cached form of it can be rebuilt with New.
+func (r *Renderer) Options() Options {
+	lits := make(map[string]string, len(r.literals))
+	for k, v := range r.literals {
+		lits[k] = v
+	}
+	return Options{Hush: r.hush, Literals: lits}
+}
+
 // Renderer finds and replaces placeholders. It is immutable and safe for concurrent use.
 type Renderer struct {
 	hush bool
