@@ -68,6 +68,34 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return exit2(err)
 	}
+	// Everything hush says from here on passes through the set: a path can be named after a
+	// secret (the scan reports such a name as a leak, and must not print it while doing so).
+	stdout, stderr := leak.NewRedactor(cmd.OutOrStdout(), set), leak.NewRedactor(cmd.ErrOrStderr(), set)
+	err = scanWith(cmd, f, set, args, stdout, stderr)
+	stdout.Close()
+	stderr.Close()
+	return redactExit(set, err)
+}
+
+// redactExit masks the secrets in the message of an error hush is about to print.
+func redactExit(set *leak.PatternSet, err error) error {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			return &ExitError{Code: ee.Code, Err: errors.New(set.RedactString(ee.Err.Error()))}
+		}
+		return err
+	}
+	if err != nil {
+		return errors.New(set.RedactString(err.Error()))
+	}
+	return nil
+}
+
+// scanWith runs the scan; human output goes to the redacting stdout and stderr, --json to
+// the command's stdout with every string of the report masked (a tag written into the JSON
+// stream could break its quoting).
+func scanWith(cmd *cobra.Command, f *scanFlags, set *leak.PatternSet, args []string, stdout, stderr *leak.Redactor) error {
 	targets := append([]string(nil), args...)
 	if f.hook {
 		t, err := leak.HookTargets(leak.HookEnv{
@@ -109,7 +137,6 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 		return exit2(errors.New("nothing to scan: give PATHs, --closure, --build-logs or --post-build-hook"))
 	}
 
-	stderr := cmd.ErrOrStderr()
 	if len(set.Unscannable) > 0 {
 		fmt.Fprintf(stderr, "hush: not scanned, shorter than %d bytes (see --min-length): %s\n", set.MinLength, strings.Join(set.Unscannable, ", "))
 	}
@@ -119,14 +146,16 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	sc := &leak.Scanner{Set: set, MaxDecompressed: f.maxBz2}
 	start := time.Now()
 	var bar *progressBar
-	if !f.noProgress && isTerminal(stderr) {
-		bar = startProgress(stderr, sc.Progress)
+	if !f.noProgress && isTerminal(cmd.ErrOrStderr()) {
+		stderr.Flush()
+		bar = startProgress(cmd.ErrOrStderr(), sc.Progress) // counts only, no names
 	}
 	rep := sc.Scan(targets)
 	bar.stop()
 	elapsed := time.Since(start)
 
 	if f.asJSON {
+		redactReport(set, rep)
 		out := struct {
 			*leak.Report
 			Unscannable []string `json:"unscannable"`
@@ -136,7 +165,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 			return exit2(err)
 		}
 	} else {
-		printFindings(cmd.OutOrStdout(), rep)
+		printFindings(stdout, rep)
 		for _, e := range rep.Errors {
 			fmt.Fprintf(stderr, "hush: %s: %s\n", e.Path, e.Err)
 		}
@@ -150,6 +179,18 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 		return &ExitError{Code: 2, Err: fmt.Errorf("%d paths could not be scanned", len(rep.Errors))}
 	}
 	return nil
+}
+
+// redactReport masks secrets in the report's strings (paths, locations, error messages).
+func redactReport(set *leak.PatternSet, rep *leak.Report) {
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
+		f.Path, f.Location = set.RedactString(f.Path), set.RedactString(f.Location)
+	}
+	for i := range rep.Errors {
+		e := &rep.Errors[i]
+		e.Path, e.Err = set.RedactString(e.Path), set.RedactString(e.Err)
+	}
 }
 
 func printFindings(w io.Writer, rep *leak.Report) {

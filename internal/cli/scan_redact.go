@@ -43,10 +43,12 @@ prompts are not held back.
 			if len(set.Unscannable) > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "hush: not masked, shorter than %d bytes (see --min-length): %s\n", set.MinLength, strings.Join(set.Unscannable, ", "))
 			}
+			// hush's own messages (a command that does not start, a write error) are masked
+			// too: they may quote the command line.
 			if len(args) == 0 {
-				return redactStream(cmd.InOrStdin(), cmd.OutOrStdout(), set)
+				return redactExit(set, redactStream(cmd.InOrStdin(), cmd.OutOrStdout(), set))
 			}
-			return redactCommand(args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), set)
+			return redactExit(set, redactCommand(args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), set))
 		},
 	}
 	src.register(cmd)

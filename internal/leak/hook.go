@@ -40,7 +40,7 @@ func HookTargets(env HookEnv) ([]string, error) {
 	if env.InputSrcs != nil {
 		srcs, err := env.InputSrcs(env.DrvPath)
 		if err != nil {
-			return nil, fmt.Errorf("input sources of %s: %w", env.DrvPath, err)
+			return nil, fmt.Errorf("input sources: %w", err)
 		}
 		targets = append(targets, srcs...)
 	}

@@ -1,6 +1,7 @@
 package leak
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"sort"
@@ -212,4 +213,19 @@ func (r *Redactor) holdFrom(buf []byte, done int) int {
 		}
 	}
 	return len(buf)
+}
+
+// RedactString returns s with every pattern replaced by [hush:NAME], for hush's own messages
+// and report fields: a path may be named after a secret (an output called after a token),
+// and an error may quote such a path.
+func (ps *PatternSet) RedactString(s string) string {
+	if ps == nil || ps.matcher == nil {
+		return s
+	}
+	var b bytes.Buffer
+	r := NewRedactor(&b, ps)
+	r.SetIdleFlush(0)
+	r.Write([]byte(s)) // a bytes.Buffer does not fail
+	r.Close()
+	return b.String()
 }

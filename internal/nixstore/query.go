@@ -112,11 +112,12 @@ func outputs(drvPath string) ([]string, error) {
 func inputSources(drvPath string) ([]string, error) {
 	data, err := os.ReadFile(drvPath)
 	if err != nil {
-		return nil, fmt.Errorf("nixstore: input sources: %w", err)
+		return nil, err
 	}
-	d, err := ParseDerivation(data)
+	// Nix writes no trailing newline; a .drv written by hand (or a test) may have one.
+	d, err := ParseDerivation(bytes.TrimRight(data, "\n"))
 	if err != nil {
-		return nil, fmt.Errorf("nixstore: input sources of %s: %w", drvPath, err)
+		return nil, fmt.Errorf("%s: %w", drvPath, err)
 	}
 	srcs := append([]string(nil), d.InputSrcs...)
 	sort.Strings(srcs)
