@@ -198,6 +198,10 @@ func (m *Matcher) verify(buf []byte, from, p int, g uint64, h uint32, fn func(ke
 	}
 }
 
+// minScanRoom is the least room for new bytes a ScanReader work buffer must have beyond the
+// carried-over context; a variable so that the tests can force a refill every few bytes.
+var minScanRoom = 4096
+
 // ScanReader reads r to the end and calls fn(key, offset) for every occurrence, offset
 // counted from the start of the stream, so occurrences across read boundaries are found.
 // buf is the caller's reusable work buffer (nil: one is allocated); it returns the number of
@@ -207,7 +211,7 @@ func (m *Matcher) ScanReader(r io.Reader, buf []byte, fn func(key int, offset in
 	if keep < 0 {
 		keep = 0
 	}
-	if len(buf) < 2*keep+4096 {
+	if len(buf) < 2*keep+minScanRoom {
 		buf = make([]byte, 2*keep+1<<20)
 	}
 	var base int64 // stream offset of buf[0]

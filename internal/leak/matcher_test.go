@@ -34,6 +34,13 @@ func sortOccs(o []occ) {
 	})
 }
 
+// The stream tests below give ScanReader work buffers only a few bytes larger than its
+// carried-over context, so that it refills (and carries) every few bytes, not once per MiB.
+func init() { minScanRoom = 1 }
+
+// smallWork is a ScanReader work buffer with room for n new bytes per refill.
+func smallWork(m *Matcher, n int) []byte { return make([]byte, 2*m.MaxLen()+n) }
+
 func matcherFindAll(m *Matcher, buf []byte) []occ {
 	var out []occ
 	m.FindAll(buf, 0, func(k, s int) { out = append(out, occ{k, s}) })
@@ -132,8 +139,10 @@ func TestMatcherAgainstNaive(t *testing.T) {
 			t.Fatalf("iter %d: FindAll found %d, naive %d", iter, len(got), len(want))
 		}
 		for _, chunk := range []int{1, 2, 7, 64} {
-			if got := streamFindAll(t, m, text, chunk, make([]byte, 2*m.MaxLen()+4096)); !equalOccs(got, want) {
-				t.Fatalf("iter %d chunk %d: stream found %d, naive %d", iter, chunk, len(got), len(want))
+			for _, room := range []int{1, 3, 4096} {
+				if got := streamFindAll(t, m, text, chunk, smallWork(m, room)); !equalOccs(got, want) {
+					t.Fatalf("iter %d chunk %d room %d: stream found %d, naive %d", iter, chunk, room, len(got), len(want))
+				}
 			}
 		}
 	}
@@ -146,9 +155,10 @@ func TestMatcherStreamBufferBoundaries(t *testing.T) {
 	keys, text := randomCase(rng, 50, 10, 60, 300000, "abc")
 	m := NewMatcher(keys)
 	want := naiveFindAll(keys, text)
-	got := streamFindAll(t, m, text, 100000, nil)
-	if !equalOccs(got, want) {
-		t.Fatalf("found %d, naive %d", len(got), len(want))
+	for _, work := range [][]byte{nil, smallWork(m, 4096), smallWork(m, 1)} {
+		if got := streamFindAll(t, m, text, 100000, work); !equalOccs(got, want) {
+			t.Fatalf("work buffer %d: found %d, naive %d", len(work), len(got), len(want))
+		}
 	}
 }
 
@@ -187,8 +197,11 @@ func FuzzMatcher(f *testing.F) {
 		if got := matcherFindAll(m, rest); !equalOccs(got, want) {
 			t.Fatalf("FindAll found %d, naive %d", len(got), len(want))
 		}
-		if got := streamFindAll(t, m, rest, chunk, make([]byte, 2*m.MaxLen()+4096)); !equalOccs(got, want) {
-			t.Fatalf("stream (chunk %d) found %d, naive %d", chunk, len(got), len(want))
+		// The work buffer's room (1..8 bytes) makes ScanReader refill and carry at every
+		// position class of the text.
+		room := 1 + int(data[1]>>5)
+		if got := streamFindAll(t, m, rest, chunk, smallWork(m, room)); !equalOccs(got, want) {
+			t.Fatalf("stream (chunk %d, room %d) found %d, naive %d", chunk, room, len(got), len(want))
 		}
 	})
 }
