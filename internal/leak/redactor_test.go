@@ -248,3 +248,28 @@ func FuzzRedactor(f *testing.F) {
 		checkSame(t, "chunked", redactChunks(t, ps, rest, cuts), naiveRedact(ps, rest))
 	})
 }
+
+// A secret cut by a flush (the idle timer, Flush) at any byte is masked from the cut on when
+// the rest arrives, for the longest pattern too (its start is then a whole pattern length
+// minus one back, in the context the redactor keeps).
+func TestRedactRestAfterFlushAtEveryCut(t *testing.T) {
+	secrets := []Secret{{"tok", []byte("tok_ABCDEFGHIJKLMNOP")}, {"long", []byte("correct-horse-battery-staple-0123456789")}}
+	ps := mustSet(t, secrets, Options{Encodings: []string{"raw"}})
+	for _, s := range secrets {
+		for k := 1; k < len(s.Value); k++ {
+			out := &syncBuffer{}
+			r := NewRedactor(out, ps)
+			r.SetIdleFlush(0)
+			r.Write(append([]byte("x "), s.Value[:k]...))
+			if err := r.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			r.Write(append(append([]byte{}, s.Value[k:]...), " y"...))
+			r.Close()
+			want := "x " + string(s.Value[:k]) + "[hush:" + s.Name + "] y"
+			if got := string(out.Bytes()); got != want {
+				t.Fatalf("%s cut at %d: got %d bytes, want %d (the rest masked as [hush:%s])", s.Name, k, len(got), len(want), s.Name)
+			}
+		}
+	}
+}
