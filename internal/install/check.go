@@ -16,9 +16,10 @@ import (
 // source parses and carries sops metadata, every key path exists (sops keeps key names in
 // clear, only values are encrypted), template files resolve, and, when the manifest lists
 // the host's recipients, every sops file is encrypted to one of them. Whole-file age
-// sources are checked to be age files (an X25519 stanza does not name its recipient, so
-// "encrypted to this host" cannot be checked for them); plain file sources live on the host
-// and are not checked. Every problem is returned, each naming its secret or file.
+// sources are checked to be age files and, with host recipients, not to be encrypted only
+// to other SSH keys (checkage.go: an X25519 stanza does not name its recipient, an SSH
+// stanza does); plain file sources live on the host and are not checked. Every problem is
+// returned, each naming its secret or file.
 func Check(m *manifest.Manifest, cfgs []*Config) []error {
 	var errs []error
 	for _, cfg := range cfgs {
@@ -28,7 +29,7 @@ func Check(m *manifest.Manifest, cfgs []*Config) []error {
 			s := &cfg.Secrets[i]
 			f, ok := parsed[s.File]
 			if !ok {
-				f = checkFile(s, hosts)
+				f = checkFile(s, hosts, cfg.HostRecipients)
 				parsed[s.File] = f
 				if f.err != nil {
 					errs = append(errs, f.err)
@@ -68,7 +69,7 @@ type checkedFile struct {
 	err  error
 }
 
-func checkFile(s *Secret, hosts map[string]bool) *checkedFile {
+func checkFile(s *Secret, hosts map[string]bool, hostRecipients []string) *checkedFile {
 	if s.Kind == SourceFile {
 		return &checkedFile{}
 	}
@@ -79,6 +80,11 @@ func checkFile(s *Secret, hosts map[string]bool) *checkedFile {
 	if s.Kind == SourceAge {
 		if !sopsfile.IsAgeFile(data) {
 			return &checkedFile{err: fmt.Errorf("secret %s: %s is not an age file", s.Name, s.File)}
+		}
+		if len(hostRecipients) > 0 {
+			if err := checkAgeRecipients(s.File, data, hostRecipients); err != nil {
+				return &checkedFile{err: fmt.Errorf("secret %s: %w", s.Name, err)}
+			}
 		}
 		return &checkedFile{}
 	}
