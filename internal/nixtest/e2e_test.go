@@ -114,4 +114,7 @@ func TestPrivateFetchNetrc(t *testing.T) {
 	if res.Exit != 0 || len(res.Findings) != 0 {
 		t.Errorf("hush scan: exit %d, %d findings %+v\n%s", res.Exit, len(res.Findings), res.Findings, res.Stderr)
 	}
+	if want := CountFiles(t, append(scanned, e.LogRoot)...); res.Files != want {
+		t.Errorf("hush scan read %d files, want all %d of the store paths and logs", res.Files, want)
+	}
 }

@@ -120,4 +120,9 @@ in {
 	if res.Exit != 0 || len(res.Findings) != 0 {
 		t.Errorf("hush scan of the clean corpus: exit %d, findings %+v\n%s", res.Exit, res.Findings, res.Stderr)
 	}
+	// Clean because it read everything grep read: every file of the store paths, and every
+	// build log (all of this test's derivations; the log directory is the test's own).
+	if want := CountFiles(t, append(e.OwnPaths(), e.LogRoot)...); res.Files != want || CountFiles(t, e.LogRoot) == 0 {
+		t.Errorf("hush scan read %d files, want %d (store paths and %d logs)", res.Files, want, CountFiles(t, e.LogRoot))
+	}
 }

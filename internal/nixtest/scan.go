@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,6 +29,9 @@ type ScanResult struct {
 	Exit     int
 	Findings []Finding
 	Stderr   string
+	// Files is the report's count of files scanned (-1 when the report has none), so that
+	// a clean result can be told from a scan that looked at nothing.
+	Files int64
 }
 
 // Scan runs `hush scan --json ARGS...` with env added to the environment. It skips (or fails
@@ -51,7 +56,36 @@ func Scan(t testing.TB, env []string, args ...string) ScanResult {
 		t.Fatalf("hush scan --json: output not understood: %v (%d bytes)", derr, stdout.Len())
 	}
 	res.Findings = f
+	res.Files = -1
+	var counts struct {
+		Files *int64 `json:"files"`
+	}
+	if json.Unmarshal(stdout.Bytes(), &counts) == nil && counts.Files != nil {
+		res.Files = *counts.Files
+	}
 	return res
+}
+
+// CountFiles counts the regular files under paths (without following symbolic links, as
+// hush scan walks): what a scan of them must have read.
+func CountFiles(t testing.TB, paths ...string) int64 {
+	t.Helper()
+	var n int64
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() {
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
 }
 
 // RequireScan skips unless the built hush has a scan command.
