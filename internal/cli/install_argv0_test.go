@@ -206,6 +206,36 @@ func TestSopsInstallSecretsArgv0(t *testing.T) {
 	} else {
 		noPlaintext(t, r)
 	}
+
+	// A key that no longer exists (the manifest changed): exit 2, the value kept (stale), and
+	// neither the installer's output, hush status (exit 2), --json nor status.json holds a value.
+	b, _ = os.ReadFile(man)
+	if err := os.WriteFile(man, bytes.Replace(b, []byte(`"key": "token"`), []byte(`"key": "gone"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runBin(t, env, sis, man)
+	noPlaintext(t, r)
+	if r.code != 2 {
+		t.Errorf("partial install: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(rt, "secrets/token")); string(got) != "argv0-tok-2" {
+		t.Errorf("stale value not kept (%d bytes)", len(got))
+	}
+	st := runBin(t, env, hush, "status", man)
+	noPlaintext(t, st)
+	if st.code != 2 || !strings.Contains(st.stdout, "stale") || !strings.Contains(st.stdout, "gone") {
+		t.Errorf("status: exit %d, stdout %q", st.code, st.stdout)
+	}
+	js := runBin(t, env, hush, "status", "--json", man)
+	noPlaintext(t, js)
+	if !strings.Contains(js.stdout, `"state": "stale"`) {
+		t.Errorf("status --json: %q", js.stdout)
+	}
+	raw, err := os.ReadFile(filepath.Join(rt, "secrets/.hush/status.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noPlaintext(t, runResult{stdout: string(raw)})
 }
 
 // TestSopsInstallSecretsArgv0System: the system form as root, in a private mount
