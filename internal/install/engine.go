@@ -323,6 +323,16 @@ func (p *previous) linkable(en *entry) bool {
 	return st.Mode&unix.S_IFMT == unix.S_IFREG && st.Uid == 0 && int(st.Gid) == en.gid && st.Mode&0o7777 == en.attrs.Mode
 }
 
+// stat is fstatat (no follow) of a regular file of the previous generation.
+func (p *previous) stat(rel string) (unix.Stat_t, bool) {
+	var st unix.Stat_t
+	dfd, base, ok := p.parentOf(rel)
+	if !ok || unix.Fstatat(dfd, base, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return st, false
+	}
+	return st, true
+}
+
 // parentOf returns the previous generation's directory fd holding rel, and rel's base name.
 func (p *previous) parentOf(rel string) (int, string, bool) {
 	if p.fd < 0 {

@@ -40,6 +40,8 @@ type entry struct {
 	err     error
 	added   bool
 	changed bool
+	// unresolved: the owner or group could not be resolved (uid/gid are not meaningful).
+	unresolved bool
 }
 
 func (e *Engine) plan(cfg *Config, acc Accounts) (*plan, error) {
@@ -93,8 +95,10 @@ func (p *plan) add(e *Engine, en *entry, acc Accounts) {
 		var err error
 		if en.uid, err = resolveOwner(en.attrs.Owner, acc.UserID); err != nil {
 			en.fail(fmt.Errorf("owner: %w", err))
+			en.unresolved = true
 		} else if en.gid, err = resolveOwner(en.attrs.Group, acc.GroupID); err != nil {
 			en.fail(fmt.Errorf("group: %w", err))
+			en.unresolved = true
 		}
 	}
 	p.entries = append(p.entries, en)
@@ -268,6 +272,14 @@ func (p *plan) settle(en *entry, prev *previous, log *slog.Logger) {
 			en.value, en.state = b, StateStale
 			if old != nil {
 				en.ckey = old.ContentKey
+			}
+			if en.unresolved {
+				// The new owner cannot be resolved: keep the last good file whole, with the
+				// owner, group and mode it had, so that whoever read it still can (root:root
+				// would lock the service out of its stale value).
+				if st, ok := prev.stat(en.rel); ok {
+					en.uid, en.gid, en.attrs.Mode = int(st.Uid), int(st.Gid), st.Mode&0o7777
+				}
 			}
 		} else {
 			en.value, en.state = nil, StateFailed

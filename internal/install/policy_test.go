@@ -70,7 +70,8 @@ func policyCase(t *testing.T, fault string, strict bool) {
 	b := encrypt("b.yaml", "victim: pol-victim-1\nother: pol-other-1\n")
 	good := sec("good", a, "good", 0o400)
 	good.RestartUnits = []string{"good.service"}
-	victim := sec("victim", b, "victim", 0o400)
+	victim := sec("victim", b, "victim", 0o440)
+	victim.Owner, victim.Group = Owner{Name: testUser1}, Owner{Name: testGroup}
 	victim.RestartUnits = []string{"victim.service"}
 	cfg := tr.config(good, victim)
 	cfg.Identities = Identities{AgeKeyFile: keyFile}
@@ -162,6 +163,12 @@ func policyCase(t *testing.T, fault string, strict bool) {
 	check("good", "pol-good-2")
 	check("victim", "pol-victim-1")
 	check("fresh", "")
+	// The stale file keeps its owner, group and mode, also when the new owner is unknown:
+	// the service that read it still can.
+	var vst syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(tr.symlink(), "victim"), &vst); err != nil || vst.Uid != testUID1 || vst.Gid != testGID || vst.Mode&0o7777 != 0o440 {
+		t.Errorf("stale victim: %d:%d %04o, %v (want %d:%d 0440)", vst.Uid, vst.Gid, vst.Mode&0o7777, err, testUID1, testGID)
+	}
 	if r, _ := os.ReadFile(restartList); !strings.Contains(string(r), "good.service") || strings.Contains(string(r), "victim.service") {
 		t.Errorf("restart list %q", r)
 	}
