@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -91,6 +92,13 @@ func parseConfigs(path string, data []byte, needRuntimeDir bool) (*manifest.Mani
 }
 
 func runInstall(stdout, stderr io.Writer, path string, o installOpts) error {
+	// An install is a short burst that allocates tens of MB (10,000 entries) and exits: half
+	// as many collections cost a few MB of peak memory and save ~15% of its CPU (measured
+	// on the 10,000-secret corpus: 1-of-1,000-changed 160 -> 140 ms CPU, peak RSS +3 MB).
+	// GOGC, when set, wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
