@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,7 +62,7 @@ func CachedConfigs(manifest string, data []byte, env string) (*CachedManifest, b
 	if p == "" {
 		return nil, false
 	}
-	raw, err := readNoFollow(p)
+	raw, err := readPrivate(p)
 	if err != nil {
 		return nil, false
 	}
@@ -98,6 +99,39 @@ func StoreConfigs(manifest string, data []byte, env string, cm *CachedManifest) 
 		return fmt.Errorf("state: %w", err)
 	}
 	return unix.Renameat(dfd, tmp, dfd, base)
+}
+
+// readPrivate reads a record only this user could have written: the directory and the file
+// (reached without following symlinks) must be owned by the effective user, the directory
+// writable by nobody else, the file private. A forged config would tell root where to
+// install what, so a record that anyone else could have planted is ignored.
+func readPrivate(path string) ([]byte, error) {
+	dfd, err := openDirNoFollow(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(dfd)
+	euid := uint32(os.Geteuid())
+	var st unix.Stat_t
+	if err := unix.Fstat(dfd, &st); err != nil {
+		return nil, err
+	}
+	if st.Uid != euid || st.Mode&0o022 != 0 {
+		return nil, fmt.Errorf("%s: not a private directory of uid %d", filepath.Dir(path), euid)
+	}
+	fd, err := unix.Openat(dfd, filepath.Base(path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Uid != euid || st.Mode&0o077 != 0 {
+		return nil, fmt.Errorf("%s: not a private file of uid %d", path, euid)
+	}
+	return io.ReadAll(f)
 }
 
 // The encoding: uvarint-prefixed strings, uvarint counts with 0 meaning nil (so that nil

@@ -110,3 +110,45 @@ func TestConfigCacheKeyed(t *testing.T) {
 		t.Errorf("cache file: %v %v", st, err)
 	}
 }
+
+// TestConfigCacheMustBePrivate: a cache entry anyone else could have written (group- or
+// world-writable directory, a file not private, a symlink) is ignored.
+func TestConfigCacheMustBePrivate(t *testing.T) {
+	rt := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	man := filepath.Join(t.TempDir(), "m.json")
+	cm := &CachedManifest{Configs: []*Config{{MountPoint: "/run/x.d", Symlink: "/run/x"}}}
+	if err := StoreConfigs(man, []byte("v1"), "", cm); err != nil {
+		t.Fatal(err)
+	}
+	p := configCachePath(man)
+	if _, ok := CachedConfigs(man, []byte("v1"), ""); !ok {
+		t.Fatal("private entry not used")
+	}
+	for _, c := range []struct {
+		name       string
+		dirMode    os.FileMode
+		fileMode   os.FileMode
+		wantCached bool
+	}{{"group-writable dir", 0o770, 0o600, false}, {"world-readable file", 0o700, 0o644, false}, {"private", 0o700, 0o600, true}} {
+		if err := os.Chmod(filepath.Dir(p), c.dirMode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, c.fileMode); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := CachedConfigs(man, []byte("v1"), ""); ok != c.wantCached {
+			t.Errorf("%s: used = %v", c.name, ok)
+		}
+	}
+	other := filepath.Join(rt, "elsewhere.bin")
+	if err := os.Rename(p, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(other, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := CachedConfigs(man, []byte("v1"), ""); ok {
+		t.Error("followed a symlink")
+	}
+}

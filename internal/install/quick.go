@@ -122,7 +122,7 @@ func (e *Engine) Unchanged(o QuickOptions) ([]*Result, bool) {
 	if qp == "" || e.DryRun {
 		return nil, false
 	}
-	raw, err := readNoFollow(qp)
+	raw, err := readPrivate(qp)
 	if err != nil {
 		return nil, false
 	}
@@ -268,15 +268,6 @@ func (e *Engine) RecordQuick(o QuickOptions, results []*Result) error {
 		return fmt.Errorf("state: %w", err)
 	}
 	return unix.Renameat(dfd, tmp, dfd, base)
-}
-
-func readNoFollow(path string) ([]byte, error) {
-	fd, err := openDirNoFollow(filepath.Dir(path))
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	return readFileAt(fd, filepath.Base(path))
 }
 
 func fileSHA(path string) (string, error) {
