@@ -91,14 +91,21 @@ func StoreConfigs(manifest string, data []byte, env string, cm *CachedManifest) 
 	}
 	defer unix.Close(dfd)
 	base := filepath.Base(p)
-	tmp := "." + base + ".tmp"
+	// Per-process temporary name: concurrent runs (serialised only inside the engine) must
+	// not rename each other's half-written file into place.
+	tmp := fmt.Sprintf(".%s.%d.tmp", base, os.Getpid())
 	if err := unix.Unlinkat(dfd, tmp, 0); err != nil && !errors.Is(err, unix.ENOENT) {
 		return err
 	}
 	if err := createFile(dfd, tmp, enc, fileSpec{Mode: 0o600, Umask: -1}); err != nil {
+		_ = unix.Unlinkat(dfd, tmp, 0)
 		return fmt.Errorf("state: %w", err)
 	}
-	return unix.Renameat(dfd, tmp, dfd, base)
+	if err := unix.Renameat(dfd, tmp, dfd, base); err != nil {
+		_ = unix.Unlinkat(dfd, tmp, 0)
+		return err
+	}
+	return nil
 }
 
 // readPrivate reads a record only this user could have written: the directory and the file
