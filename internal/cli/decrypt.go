@@ -39,7 +39,6 @@ $SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.config/sops/age/keys.txt, ~/.ssh/id_ed25519 a
 			if err != nil {
 				return err
 			}
-			warnUnsupportedStores(cmd.ErrOrStderr(), envLookup(), path)
 			ids, err := idf.load()
 			if err != nil {
 				return err
@@ -68,7 +67,7 @@ $SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.config/sops/age/keys.txt, ~/.ssh/id_ed25519 a
 					return fmt.Errorf("--extract: %w", err)
 				}
 			}
-			f, err := decryptFile(name, data, in, ids)
+			f, err := decryptFile(envLookup(), name, data, in, ids)
 			if err != nil {
 				return err
 			}
@@ -78,7 +77,7 @@ $SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.config/sops/age/keys.txt, ~/.ssh/id_ed25519 a
 				if err != nil {
 					return fmt.Errorf("%s: %w", name, err)
 				}
-				st, err := sopsfile.StoreFor(out)
+				st, err := sopsfile.StoreForOptions(out, *f.Stores)
 				if err != nil {
 					return err
 				}

@@ -68,17 +68,17 @@ FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 			if err != nil {
 				return err
 			}
-			warnUnsupportedStores(stderr, cf.lookup(nil), path)
 			var f *sopsfile.File
 			var plain []byte
 			var newRec sopsfile.Recipients
 			var newRules sopsfile.EncryptionRules
+			var layout *sopsfile.StoreOptions
 			if exists {
 				ids, err := idf.load()
 				if err != nil {
 					return err
 				}
-				if f, err = decryptFile(path, data, in, ids); err != nil {
+				if f, err = decryptFile(cf.lookup(nil), path, data, in, ids); err != nil {
 					return err
 				}
 				if plain, err = f.Plaintext(in); err != nil {
@@ -91,6 +91,9 @@ FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 					return err
 				}
 				plain = exampleFor(in)
+				if layout, err = storeOptions(cf.lookup(nil), path); err != nil {
+					return err
+				}
 			}
 			defer wipe(plain)
 
@@ -129,6 +132,8 @@ FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 						f.Docs = docs
 					} else if f, err = sopsfile.New(path, in, docs, newRec, newRules); err != nil {
 						return fmt.Errorf("%s: %w", path, err)
+					} else {
+						f.Stores = layout
 					}
 					if out, err = f.Encrypt(); err != nil {
 						return fmt.Errorf("%s: %w", path, err)

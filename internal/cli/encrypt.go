@@ -146,7 +146,10 @@ file with -i, or goes to --output.`,
 			if err != nil {
 				return err
 			}
-			warnUnsupportedStores(cmd.ErrOrStderr(), cf.lookup(nil), path)
+			layout, err := storeOptions(cf.lookup(nil), path)
+			if err != nil {
+				return err
+			}
 			in, out, err := ff.formats(path, data)
 			if err != nil {
 				return err
@@ -166,6 +169,7 @@ file with -i, or goes to --output.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
+			f.Stores = layout
 			enc, err := f.Encrypt()
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)

@@ -46,12 +46,11 @@ func rewriteInPlace(cmd *cobra.Command, idf *identityFlags, ff *formatFlags, pat
 	if err != nil {
 		return err
 	}
-	warnUnsupportedStores(cmd.ErrOrStderr(), envLookup(), path)
 	ids, err := idf.load()
 	if err != nil {
 		return err
 	}
-	f, err := decryptFile(path, data, in, ids)
+	f, err := decryptFile(envLookup(), path, data, in, ids)
 	if err != nil {
 		return err
 	}

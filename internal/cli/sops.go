@@ -148,8 +148,19 @@ func readInput(cmd *cobra.Command, path string) ([]byte, error) {
 }
 
 // decryptFile reads and decrypts one sops file; the format comes from the flags or the name.
-func decryptFile(path string, data []byte, format sopsfile.Format, ids *keys.Set) (*sopsfile.File, error) {
-	return sopsfile.Decrypt(path, data, format, ids)
+// The file then writes (Encrypt, Plaintext) with the layout of the stores section of the
+// .sops.yaml l finds for path, as sops does.
+func decryptFile(l rules.Lookup, path string, data []byte, format sopsfile.Format, ids *keys.Set) (*sopsfile.File, error) {
+	so, err := storeOptions(l, path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := sopsfile.Decrypt(path, data, format, ids)
+	if err != nil {
+		return nil, err
+	}
+	f.Stores = so
+	return f, nil
 }
 
 // writeFileAtomic replaces path with data: a temporary file in the same directory, the
@@ -263,18 +274,17 @@ func hasSopsMetadata(docs []sopsfile.Branch) bool {
 	return false
 }
 
-// warnUnsupportedStores says so when the .sops.yaml that applies to path sets output
-// indentation (stores.yaml.indent, stores.json.indent), which hush does not apply yet: the
-// output then uses sops' default layout.
-func warnUnsupportedStores(stderr io.Writer, l rules.Lookup, path string) {
+// storeOptions is the output layout the stores section of the .sops.yaml that applies to
+// path asks for (yaml, json and json_binary indent). sops fails on a .sops.yaml it cannot
+// read even where it needs only the stores section; so does hush. A bad indent is reported
+// when a file of that store is written, as sops does.
+func storeOptions(l rules.Lookup, path string) (*sopsfile.StoreOptions, error) {
 	if path == "-" {
-		path = "stdin"
+		path = "stdin" // looked up from the working directory
 	}
 	st, err := l.StoresFor(path)
 	if err != nil {
-		return // the commands that need the configuration report its errors
+		return nil, err
 	}
-	if st.YAMLIndent != 0 || st.JSONIndent != -1 || st.JSONBinaryIndent != -1 {
-		fmt.Fprintln(stderr, "hush: warning: the stores section of .sops.yaml (indent) is not supported yet; using the default layout")
-	}
+	return &sopsfile.StoreOptions{YAMLIndent: st.YAMLIndent, JSONIndent: st.JSONIndent, JSONBinaryIndent: st.JSONBinaryIndent}, nil
 }

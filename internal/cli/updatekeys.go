@@ -175,7 +175,7 @@ func planUpdate(cmd *cobra.Command, cf *configFlag, ff *formatFlags, path string
 	if err != nil {
 		return nil, err
 	}
-	f, err := decryptFile(path, data, in, ids)
+	f, err := decryptFile(cf.lookup(nil), path, data, in, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ result instead.`,
 			if err != nil {
 				return err
 			}
-			f, err := decryptFile(path, data, in, ids)
+			f, err := decryptFile(envLookup(), path, data, in, ids)
 			if err != nil {
 				return err
 			}

@@ -71,6 +71,9 @@ type File struct {
 	Docs    []Branch
 	Meta    Metadata
 	DataKey []byte
+	// Stores is the output layout (.sops.yaml's stores section) for Encrypt and Plaintext;
+	// nil means sops' defaults. See layout.go.
+	Stores *StoreOptions
 
 	// What Decrypt read (or the last Encrypt wrote), to keep unchanged values' ciphertexts
 	// and, when nothing changed, lastmodified and the MAC. orig is the caller's slice: it is

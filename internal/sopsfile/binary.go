@@ -14,7 +14,8 @@ import (
 // anything else is plain bytes. Where the caller knows the input is plaintext (encrypting a
 // file that happens to be a sops JSON file), it must use parseBinaryPlain instead.
 
-type binaryStore struct{}
+// binaryStore's json lays out the encrypted form (stores.json_binary).
+type binaryStore struct{ json jsonStore }
 
 func init() { stores[Binary] = binaryStore{} }
 
@@ -44,12 +45,12 @@ var errBinaryNoData = errors.New("binary: no string \"data\" item in the tree (i
 
 // Emit writes the encrypted JSON form when the tree has sops metadata, else the raw bytes of
 // its "data" item (sops decrypt's output).
-func (binaryStore) Emit(docs []Branch) ([]byte, error) {
+func (s binaryStore) Emit(docs []Branch) ([]byte, error) {
 	if len(docs) != 1 {
 		return nil, fmt.Errorf("binary: want exactly one document, have %d", len(docs))
 	}
 	if _, ok := docs[0].Get("sops"); ok {
-		return jsonStore{}.Emit(docs)
+		return s.json.Emit(docs)
 	}
 	return binaryData(docs[0])
 }

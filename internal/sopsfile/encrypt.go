@@ -193,7 +193,7 @@ func encryptDocs(docs []Branch, meta *Metadata, c *valueCipher, st stash) ([]Bra
 }
 
 func (f *File) encrypt() ([]byte, error) {
-	st, err := StoreFor(f.Format)
+	st, err := f.store(f.Format)
 	if err != nil {
 		return nil, err
 	}

@@ -191,7 +191,7 @@ func (f *File) rotate(r Recipients, w wrapper) error {
 }
 
 func (f *File) plaintext(format Format) ([]byte, error) {
-	st, err := StoreFor(format)
+	st, err := f.store(format)
 	if err != nil {
 		return nil, err
 	}

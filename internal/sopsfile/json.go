@@ -18,7 +18,12 @@ import (
 // that files with 100,000 values parse quickly. Errors give line and byte offset and never
 // quote the input.
 
-type jsonStore struct{}
+// jsonStore's zero value writes sops' default layout (one tab per level); custom says indent
+// (spaces, possibly none) was set through StoreForOptions.
+type jsonStore struct {
+	indent string
+	custom bool
+}
 
 func init() { stores[JSON] = jsonStore{} }
 

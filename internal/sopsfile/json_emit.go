@@ -17,12 +17,12 @@ import (
 
 const jsonIndent = "\t"
 
-func (jsonStore) Emit(docs []Branch) ([]byte, error) {
+func (s jsonStore) Emit(docs []Branch) ([]byte, error) {
 	if len(docs) == 0 {
 		return nil, errors.New("json: no document to write")
 	}
 	// A JSON file holds one document; sops writes the first of several (YAML input).
-	out, err := appendJSONValue(make([]byte, 0, 4096), docs[0], 0)
+	out, err := s.appendValue(make([]byte, 0, 4096), docs[0], 0)
 	if err != nil {
 		return nil, fmt.Errorf("json: %w", err)
 	}
@@ -36,22 +36,26 @@ func (s jsonStore) EmitValue(v any) ([]byte, error) {
 	case Branch:
 		return s.Emit([]Branch{v})
 	}
-	out, err := appendJSONValue(nil, v, 0)
+	out, err := s.appendValue(nil, v, 0)
 	if err != nil {
 		return nil, fmt.Errorf("json: %w", err)
 	}
 	return out, nil
 }
 
-func appendNewlineIndent(b []byte, depth int) []byte {
+func (s jsonStore) appendNewlineIndent(b []byte, depth int) []byte {
 	b = append(b, '\n')
+	indent := jsonIndent
+	if s.custom {
+		indent = s.indent
+	}
 	for range depth {
-		b = append(b, jsonIndent...)
+		b = append(b, indent...)
 	}
 	return b
 }
 
-func appendJSONValue(b []byte, v any, depth int) ([]byte, error) {
+func (s jsonStore) appendValue(b []byte, v any, depth int) ([]byte, error) {
 	switch v := v.(type) {
 	case Branch:
 		empty := true
@@ -69,18 +73,18 @@ func appendJSONValue(b []byte, v any, depth int) ([]byte, error) {
 				b = append(b, ',')
 			}
 			empty = false
-			b = appendNewlineIndent(b, depth+1)
+			b = s.appendNewlineIndent(b, depth+1)
 			b = appendJSONString(b, k)
 			b = append(b, ':', ' ')
 			var err error
-			if b, err = appendJSONValue(b, it.Value, depth+1); err != nil {
+			if b, err = s.appendValue(b, it.Value, depth+1); err != nil {
 				return nil, fmt.Errorf("key %q: %w", k, err)
 			}
 		}
 		if empty {
 			return append(b, '{', '}'), nil
 		}
-		b = appendNewlineIndent(b, depth)
+		b = s.appendNewlineIndent(b, depth)
 		return append(b, '}'), nil
 	case []any:
 		empty := true
@@ -94,16 +98,16 @@ func appendJSONValue(b []byte, v any, depth int) ([]byte, error) {
 				b = append(b, ',')
 			}
 			empty = false
-			b = appendNewlineIndent(b, depth+1)
+			b = s.appendNewlineIndent(b, depth+1)
 			var err error
-			if b, err = appendJSONValue(b, e, depth+1); err != nil {
+			if b, err = s.appendValue(b, e, depth+1); err != nil {
 				return nil, fmt.Errorf("element %d: %w", i, err)
 			}
 		}
 		if empty {
 			return append(b, '[', ']'), nil
 		}
-		b = appendNewlineIndent(b, depth)
+		b = s.appendNewlineIndent(b, depth)
 		return append(b, ']'), nil
 	case string:
 		return appendJSONString(b, v), nil

@@ -21,7 +21,15 @@ import (
 // yamlIndent is sops' default YAML indentation (stores/yaml IndentDefault).
 const yamlIndent = 4
 
-type yamlStore struct{}
+// yamlStore's indent is stores.yaml.indent (0: yamlIndent).
+type yamlStore struct{ indent int }
+
+func (s yamlStore) indentation() int {
+	if s.indent == 0 {
+		return yamlIndent
+	}
+	return s.indent
+}
 
 func init() { stores[YAML] = yamlStore{} }
 

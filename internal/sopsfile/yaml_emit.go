@@ -17,21 +17,27 @@ import (
 // items becomes the head comment of the next key (or element), inline ones its line
 // comment, and a run at the end the foot comment of the last one.
 
-func (yamlStore) Emit(docs []Branch) ([]byte, error) {
+func (s yamlStore) Emit(docs []Branch) ([]byte, error) {
 	if len(docs) == 0 {
 		return []byte{}, nil // an empty (or comment-only) file has no documents
 	}
-	if out, ok := yamlFastEmit(docs); ok {
-		return out, nil
+	indent := s.indentation()
+	if indent == yamlIndent {
+		// The fast writer knows only sops' default layout.
+		if out, ok := yamlFastEmit(docs); ok {
+			return out, nil
+		}
 	}
-	return yamlEmitLibrary(docs)
+	return yamlEmitLibraryIndent(docs, indent)
 }
 
 // yamlEmitLibrary is the general path: the library's emitter, any tree.
-func yamlEmitLibrary(docs []Branch) ([]byte, error) {
+func yamlEmitLibrary(docs []Branch) ([]byte, error) { return yamlEmitLibraryIndent(docs, yamlIndent) }
+
+func yamlEmitLibraryIndent(docs []Branch, indent int) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(yamlIndent)
+	enc.SetIndent(indent)
 	for i, b := range docs {
 		m := &yaml.Node{Kind: yaml.MappingNode}
 		if err := yamlFillMapping(m, b); err != nil {
