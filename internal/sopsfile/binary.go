@@ -11,8 +11,8 @@ import (
 // "sops": {...}}, laid out like the JSON store.
 //
 // Parse reads either form: a JSON object with a top-level "sops" key is an encrypted file,
-// anything else is plain bytes. Where the caller knows the input is plaintext (encrypting a
-// file that happens to be a sops JSON file), it must use parseBinaryPlain instead.
+// anything else is plain bytes. Plaintext input (ParsePlain: encrypt, edit) is always read
+// with parseBinaryPlain, so a file that happens to be a sops JSON file is data, as in sops.
 
 // binaryStore's json lays out the encrypted form (stores.json_binary).
 type binaryStore struct{ json jsonStore }

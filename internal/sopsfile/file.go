@@ -10,6 +10,11 @@ import (
 // re-wrapping and rotating the data key.
 
 func parsePlain(data []byte, format Format) ([]Branch, error) {
+	if format == Binary {
+		// Plaintext binary input is the bytes, whatever they look like: sops encrypt
+		// --input-type binary takes a file that is itself a sops JSON file as data too.
+		return parseBinaryPlain(data), nil
+	}
 	st, err := StoreFor(format)
 	if err != nil {
 		return nil, err
