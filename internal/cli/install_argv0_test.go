@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hush-nix/hush/internal/testenv"
@@ -20,13 +19,8 @@ const (
 	argv0Recipient = "age15dx56vjgu2fxeks2lukkr7w639w0snf66wu654wqtqfgy5q7qgnqyxkx9s"
 )
 
-var (
-	builtOnce sync.Once
-	builtDir  string
-	builtErr  error
-)
-
-// buildHush builds cmd/hush once per test binary and links it as sops-install-secrets, the
+// buildHush builds cmd/hush into the test's temporary directory (removed afterwards; the
+// go build cache makes the second build a link) and links it as sops-install-secrets, the
 // way sops.package = hush exposes it: the real binary, dispatching on argv[0].
 func buildHush(t *testing.T) (hush, sis string) {
 	t.Helper()
@@ -34,23 +28,17 @@ func buildHush(t *testing.T) (hush, sis string) {
 	if _, err := os.Stat(gobin); err != nil {
 		gobin = testenv.Tool(t, "HUSH_GO", "go") // skips, or fails under HUSH_REQUIRE_ALL
 	}
-	builtOnce.Do(func() {
-		builtDir, builtErr = os.MkdirTemp("", "hush-argv0-")
-		if builtErr != nil {
-			return
-		}
-		cmd := exec.Command(gobin, "build", "-o", filepath.Join(builtDir, "hush"), "github.com/hush-nix/hush/cmd/hush")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			builtErr = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		builtErr = os.Symlink("hush", filepath.Join(builtDir, "sops-install-secrets"))
-	})
-	if builtErr != nil {
-		t.Fatal(builtErr)
+	dir := t.TempDir()
+	hush, sis = filepath.Join(dir, "hush"), filepath.Join(dir, "sops-install-secrets")
+	cmd := exec.Command(gobin, "build", "-o", hush, "github.com/hush-nix/hush/cmd/hush")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return filepath.Join(builtDir, "hush"), filepath.Join(builtDir, "sops-install-secrets")
+	if err := os.Symlink("hush", sis); err != nil {
+		t.Fatal(err)
+	}
+	return hush, sis
 }
 
 type runResult struct {
