@@ -49,7 +49,7 @@ func DecryptAgeFile(path string, data []byte, ids *keys.Set) ([]byte, error) {
 		if s, herr := ageStanzas(data); herr == nil {
 			stanzas = strings.Join(s, ", ")
 		}
-		tried := strings.Join(ids.Describe(), ", ")
+		tried := strings.Join(triedFor(ids.Describe(), false), ", ")
 		if tried == "" {
 			tried = "none"
 		}

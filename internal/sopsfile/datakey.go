@@ -176,7 +176,7 @@ func keyError(m *Metadata, ids unwrapper, need, got int, groupErrs []string) err
 	}
 	b.WriteString("; the file is encrypted to: ")
 	b.WriteString(strings.Join(recips, ", "))
-	tried := ids.Describe()
+	tried := triedFor(ids.Describe(), hasPGP(m))
 	if len(tried) == 0 {
 		b.WriteString("; no identities were loaded (give one with --identity, or set SOPS_AGE_KEY_FILE / HUSH_AGE_KEY_FILE)")
 	} else {
@@ -189,6 +189,31 @@ func keyError(m *Metadata, ids unwrapper, need, got int, groupErrs []string) err
 		}
 	}
 	return fmt.Errorf("%w%s", base, b.String())
+}
+
+// triedFor keeps the identities that were really tried: pgp ones (a keyring, a key file)
+// only when the file has pgp master keys, so that a set up GnuPG home does not hide the
+// hint that no age identity was found.
+func triedFor(described []string, pgp bool) []string {
+	if pgp {
+		return described
+	}
+	var out []string
+	for _, d := range described {
+		if !strings.HasPrefix(d, "pgp ") {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func hasPGP(m *Metadata) bool {
+	for _, g := range m.KeyGroups {
+		if len(g.PGP) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // otherKeyName is the identifying field of an unsupported master key, for messages.
