@@ -138,6 +138,12 @@ FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 					if out, err = f.Encrypt(); err != nil {
 						return fmt.Errorf("%s: %w", path, err)
 					}
+					if exists && bytes.Equal(out, data) {
+						// Only the layout changed (indentation, blank lines): every
+						// ciphertext, lastmodified and the MAC were kept.
+						fmt.Fprintf(stderr, "%s: no changes to the values; file untouched\n", path)
+						return nil
+					}
 					if err := writeFileAtomic(path, out, 0o644); err != nil {
 						return err
 					}
