@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -64,8 +65,13 @@ error, or with --json as data on standard output.`,
 	return cmd
 }
 
-// writeNewSecretFile creates path with mode 0600, refusing to replace anything.
+// writeNewSecretFile creates path with mode 0600, refusing to replace anything. Missing
+// parent directories are created 0700, so that `hush keygen -o ~/.config/sops/age/keys.txt`
+// works on a fresh machine.
 func writeNewSecretFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err // *PathError names the directory
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("%s already exists; refusing to overwrite an identity file", path)
