@@ -85,7 +85,7 @@ $SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.config/sops/age/keys.txt, ~/.ssh/id_ed25519 a
 					return fmt.Errorf("%s: %s: %w", name, extract, err)
 				}
 			} else if plain, err = f.Plaintext(out); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+				return err // names the file
 			}
 			return writeOutput(cmd, output, plain, 0o600)
 		},

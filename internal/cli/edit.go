@@ -82,7 +82,7 @@ FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 					return err
 				}
 				if plain, err = f.Plaintext(in); err != nil {
-					return fmt.Errorf("%s: %w", path, err)
+					return err // names the file
 				}
 			} else {
 				// Resolve recipients before the editor opens, so that a missing
@@ -136,7 +136,7 @@ FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 						f.Stores = layout
 					}
 					if out, err = f.Encrypt(); err != nil {
-						return fmt.Errorf("%s: %w", path, err)
+						return err // names the file
 					}
 					if exists && bytes.Equal(out, data) {
 						// Only the layout changed (indentation, blank lines): every

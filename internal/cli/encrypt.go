@@ -172,7 +172,7 @@ file with -i, or goes to --output.`,
 			f.Stores = layout
 			enc, err := f.Encrypt()
 			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return err // names the file
 			}
 			if inPlace {
 				output = path

@@ -60,7 +60,7 @@ func rewriteInPlace(cmd *cobra.Command, idf *identityFlags, ff *formatFlags, pat
 	}
 	enc, err := f.Encrypt()
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err // names the file
 	}
 	return writeFileAtomic(path, enc, 0o644)
 }

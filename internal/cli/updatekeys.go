@@ -224,7 +224,7 @@ func applyUpdate(c *keyChange) error {
 	}
 	enc, err := c.file.Encrypt()
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.File, err)
+		return err // names the file
 	}
 	return writeFileAtomic(c.File, enc, 0o644)
 }
@@ -281,7 +281,7 @@ result instead.`,
 			}
 			enc, err := f.Encrypt()
 			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return err // names the file
 			}
 			if stdout {
 				_, err = cmd.OutOrStdout().Write(enc)

@@ -195,7 +195,7 @@ func encryptDocs(docs []Branch, meta *Metadata, c *valueCipher, st stash) ([]Bra
 func (f *File) encrypt() ([]byte, error) {
 	st, err := f.store(f.Format)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
 	if err := validateRules(&f.Meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)

@@ -198,7 +198,7 @@ func (f *File) rotate(r Recipients, w wrapper) error {
 func (f *File) plaintext(format Format) ([]byte, error) {
 	st, err := f.store(format)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
 	out, err := st.Emit(f.Docs)
 	if err != nil {
