@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 
@@ -115,6 +116,40 @@ type rawConfig struct {
 		JSON       rawStoreIndent `yaml:"json"`
 		JSONBinary rawStoreIndent `yaml:"json_binary"`
 	} `yaml:"stores"`
+}
+
+// LoadStores reads only the stores section of a .sops.yaml, for commands that need no
+// creation rule (decrypt, set, ...): a creation rule hush would refuse does not stop them.
+// Like sops, it fails on a file that is not YAML, or whose stores section has wrong types.
+func LoadStores(path string) (Stores, error) {
+	st := Stores{JSONIndent: -1, JSONBinaryIndent: -1}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return st, err
+	}
+	if len(data) > maxConfigSize {
+		return st, fmt.Errorf("%s: file too large (%d bytes)", path, len(data))
+	}
+	var raw struct {
+		Stores struct {
+			YAML       rawStoreIndent `yaml:"yaml"`
+			JSON       rawStoreIndent `yaml:"json"`
+			JSONBinary rawStoreIndent `yaml:"json_binary"`
+		} `yaml:"stores"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return st, fmt.Errorf("%s: %w", path, cleanYAMLError(err))
+	}
+	if p := raw.Stores.YAML.Indent; p != nil {
+		st.YAMLIndent = *p
+	}
+	if p := raw.Stores.JSON.Indent; p != nil {
+		st.JSONIndent = *p
+	}
+	if p := raw.Stores.JSONBinary.Indent; p != nil {
+		st.JSONBinaryIndent = *p
+	}
+	return st, nil
 }
 
 // maxConfigSize bounds what Parse reads; a .sops.yaml is a few kilobytes.

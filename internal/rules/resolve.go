@@ -76,9 +76,5 @@ func (l Lookup) StoresFor(file string) (Stores, error) {
 	if err != nil {
 		return def, err
 	}
-	c, err := Load(p)
-	if err != nil {
-		return def, err
-	}
-	return c.Stores, nil
+	return LoadStores(p)
 }

@@ -276,3 +276,31 @@ func TestStores(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadStores: the stores section alone, whatever the creation rules hold; defaults
+// without it; a file that is not YAML is an error naming it.
+func TestLoadStores(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	st, err := LoadStores(write("a.yaml", "creation_rules:\n  - kms: 5\nstores:\n  yaml:\n    indent: 2\n  json:\n    indent: 0\n"))
+	if err != nil || st != (Stores{YAMLIndent: 2, JSONIndent: 0, JSONBinaryIndent: -1}) {
+		t.Errorf("got %+v, %v", st, err)
+	}
+	if _, err := Load(filepath.Join(dir, "a.yaml")); err == nil {
+		t.Error("the rule itself should be refused by Load")
+	}
+	st, err = LoadStores(write("b.yaml", "creation_rules: []\n"))
+	if err != nil || st != (Stores{JSONIndent: -1, JSONBinaryIndent: -1}) {
+		t.Errorf("defaults: got %+v, %v", st, err)
+	}
+	p := write("c.yaml", "stores: [\n")
+	if _, err := LoadStores(p); err == nil || !strings.HasPrefix(err.Error(), p+": ") {
+		t.Errorf("bad YAML: %v", err)
+	}
+}
