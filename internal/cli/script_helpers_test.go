@@ -43,8 +43,8 @@ func externalTool(env, name string) string {
 	return ""
 }
 
-// scriptCondition adds [sops] and [age]: the real sops CLI ($HUSH_SOPS or $PATH) and
-// Debian's age CLI. Under HUSH_REQUIRE_ALL=1 a missing tool fails the script instead of
+// scriptCondition adds [sops], [age] and [gpg]: the real sops CLI ($HUSH_SOPS or $PATH),
+// Debian's age CLI and GnuPG. Under HUSH_REQUIRE_ALL=1 a missing tool fails the script instead of
 // skipping it, so CI cannot go green by skipping the interop checks.
 //
 // [tmpondisk] holds when the scripts' work directories (under os.TempDir) are on a
@@ -59,6 +59,8 @@ func scriptCondition(cond string) (bool, error) {
 		env, name = "HUSH_SOPS", "sops"
 	case "age":
 		env, name = "HUSH_AGE", "age"
+	case "gpg":
+		env, name = "HUSH_GPG", "gpg"
 	default:
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
