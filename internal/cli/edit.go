@@ -123,7 +123,7 @@ FILE.rejected-edit (hush decrypt FILE.rejected-edit shows it).`,
 					return nil
 				}
 				docs, perr := sopsfile.ParsePlain(edited, in)
-				if perr == nil && hasSopsMetadata(docs) {
+				if perr == nil && hasSopsMetadata(docs, in) {
 					perr = errors.New(`a top-level "sops" key is reserved for the metadata`)
 				}
 				if perr == nil {

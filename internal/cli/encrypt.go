@@ -158,7 +158,7 @@ file with -i, or goes to --output.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
-			if hasSopsMetadata(docs) {
+			if hasSopsMetadata(docs, in) {
 				return fmt.Errorf("%s: already encrypted (it has sops metadata)", path)
 			}
 			rp, er, err := resolveNewFile(cmd, path, out, &rf, &ef, &cf)

@@ -264,11 +264,15 @@ func splitList(vals []string) []string {
 }
 
 // hasSopsMetadata reports whether parsed plaintext already carries a top-level "sops" key,
-// i.e. is an encrypted file (sops refuses to encrypt those again).
-func hasSopsMetadata(docs []sopsfile.Branch) bool {
+// i.e. is an encrypted file (sops refuses to encrypt those again). In a dotenv file the
+// metadata is the sops_ lines (the store gives them as one mapping); a variable named just
+// "sops" is data, as for sops.
+func hasSopsMetadata(docs []sopsfile.Branch, format sopsfile.Format) bool {
 	for _, d := range docs {
-		if _, ok := d.Get("sops"); ok {
-			return true
+		if v, ok := d.Get("sops"); ok {
+			if _, isMeta := v.(sopsfile.Branch); isMeta || format != sopsfile.Dotenv {
+				return true
+			}
 		}
 	}
 	return false

@@ -10,15 +10,42 @@ import (
 
 const metadataKey = "sops"
 
+// isReservedSopsItem reports whether a top-level item is (or would collide with) the
+// metadata. In dotenv files the metadata is the sops_-prefixed lines, so a variable named
+// just "sops" is data, for sops v3.13.3 as for hush: the store gives the metadata as a
+// Branch, a variable as a string.
+func isReservedSopsItem(it Item, format Format) bool {
+	k, ok := it.Key.(string)
+	if !ok || k != metadataKey {
+		return false
+	}
+	if format == Dotenv {
+		_, isMeta := it.Value.(Branch)
+		return isMeta
+	}
+	return true
+}
+
+// hasReservedSopsItem reports whether a document holds a top-level item isReservedSopsItem
+// refuses as data.
+func hasReservedSopsItem(d Branch, format Format) bool {
+	for _, it := range d {
+		if isReservedSopsItem(it, format) {
+			return true
+		}
+	}
+	return false
+}
+
 // splitMetadata removes the "sops" entries from every document and returns the first
 // document's (sops ignores the others', which it wrote as copies).
-func splitMetadata(docs []Branch) ([]Branch, Branch, error) {
+func splitMetadata(docs []Branch, format Format) ([]Branch, Branch, error) {
 	var meta Branch
 	found := false
 	for di, d := range docs {
 		out := d[:0:0]
 		for _, it := range d {
-			if k, ok := it.Key.(string); ok && k == metadataKey {
+			if isReservedSopsItem(it, format) {
 				if di == 0 {
 					if found {
 						return nil, nil, errors.New(`duplicate "sops" entry`)
@@ -72,7 +99,7 @@ func parseEncrypted(data []byte, format Format) ([]Branch, Metadata, error) {
 	if err != nil {
 		return nil, Metadata{}, err
 	}
-	docs, mb, err := splitMetadata(docs)
+	docs, mb, err := splitMetadata(docs, format)
 	if err != nil {
 		return nil, Metadata{}, err
 	}

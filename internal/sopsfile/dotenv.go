@@ -22,7 +22,7 @@ func (dotenvStore) Parse(data []byte) ([]Branch, error) {
 	var b Branch
 	var meta Branch
 	metaAt := -1
-	line, plainSopsLine := 0, 0
+	line := 0
 	for len(data) > 0 || line == 0 {
 		line++
 		var l []byte
@@ -50,11 +50,6 @@ func (dotenvStore) Parse(data []byte) ([]Branch, error) {
 		if strings.Contains(value, `\n`) {
 			value = strings.ReplaceAll(value, `\n`, "\n")
 		}
-		if key == "sops" {
-			// sops reads this as data, but in the tree "sops" is the metadata's key; a
-			// file with both cannot be represented (a hush limitation, and a rare one).
-			plainSopsLine = line
-		}
 		if strings.HasPrefix(key, sopsFlatPrefix) {
 			if metaAt < 0 {
 				metaAt = len(b)
@@ -64,9 +59,6 @@ func (dotenvStore) Parse(data []byte) ([]Branch, error) {
 			continue
 		}
 		b = append(b, Item{Key: key, Value: value})
-	}
-	if metaAt >= 0 && plainSopsLine > 0 {
-		return nil, fmt.Errorf("dotenv: line %d: a key named \"sops\" cannot be used in a file with sops metadata", plainSopsLine)
 	}
 	if metaAt >= 0 {
 		m, err := unflattenMeta(meta)

@@ -207,7 +207,7 @@ func (f *File) encrypt() ([]byte, error) {
 		return nil, fmt.Errorf("%s: nothing to encrypt: the file has no document", f.Path)
 	}
 	for i, d := range f.Docs {
-		if _, ok := d.Get(metadataKey); ok {
+		if hasReservedSopsItem(d, f.Format) {
 			return nil, fmt.Errorf("%s: document %d has a top-level key %q, which sops reserves for its metadata", f.Path, i+1, metadataKey)
 		}
 	}

@@ -45,7 +45,7 @@ func newFile(path string, format Format, docs []Branch, r Recipients, rules Encr
 		return nil, fmt.Errorf("%s: the file is empty: it must hold at least one document", path)
 	}
 	for i, d := range docs {
-		if _, ok := d.Get(metadataKey); ok {
+		if hasReservedSopsItem(d, format) {
 			return nil, fmt.Errorf("%s: document %d has a top-level key %q: the file is already encrypted, or uses the key sops reserves for its metadata", path, i+1, metadataKey)
 		}
 	}

@@ -152,7 +152,7 @@ func (f *File) set(p KeyPath, v any) error {
 	if _, ok := p[0].(string); !ok {
 		return fmt.Errorf("%s: a key path must start with a key, not a list index", f.Path)
 	}
-	if len(p) == 1 && p[0] == metadataKey {
+	if len(p) == 1 && p[0] == metadataKey && f.Format != Dotenv {
 		return fmt.Errorf("%s: the top-level key %q is reserved for sops metadata", f.Path, metadataKey)
 	}
 	if len(f.Docs) == 0 {
