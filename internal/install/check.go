@@ -98,14 +98,18 @@ func checkFile(s *Secret, hosts map[string]bool, hostRecipients []string) *check
 	}
 	var meta *sopsfile.Metadata
 	for _, d := range docs {
-		if v, ok := d.Get("sops"); ok {
-			if b, ok := v.(sopsfile.Branch); ok {
-				md, err := sopsfile.ParseMetadata(b)
-				if err != nil {
-					return &checkedFile{err: fmt.Errorf("secret %s: %s: %w", s.Name, s.File, err)}
-				}
-				meta = &md
+		// The metadata is the "sops" item holding a mapping: a dotenv file may also have a
+		// plain variable named sops, which is data.
+		for _, it := range d {
+			b, isMap := it.Value.(sopsfile.Branch)
+			if k, _ := it.Key.(string); k != "sops" || !isMap {
+				continue
 			}
+			md, err := sopsfile.ParseMetadata(b)
+			if err != nil {
+				return &checkedFile{err: fmt.Errorf("secret %s: %s: %w", s.Name, s.File, err)}
+			}
+			meta = &md
 		}
 	}
 	if meta == nil {

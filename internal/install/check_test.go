@@ -62,3 +62,33 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckDotenvSopsVariable: a dotenv variable named sops is data; --check must find the
+// metadata beside it rather than judge the file unencrypted.
+func TestCheckDotenvSopsVariable(t *testing.T) {
+	dir := t.TempDir()
+	_, rec, err := keys.GenerateX25519()
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := sopsfile.ParsePlain([]byte("sops=not-metadata\nTOKEN=check-dotenv-secret\n"), sopsfile.Dotenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := sopsfile.New("s.env", sopsfile.Dotenv, docs, sopsfile.Recipients{Groups: []sopsfile.KeyGroupRecipients{{Age: []string{rec}}}}, sopsfile.EncryptionRules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := f.Encrypt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "s.env")
+	_ = os.WriteFile(file, enc, 0o644)
+	s := sec("tok", file, "TOKEN", 0o400)
+	s.Format = "dotenv"
+	cfg := []*Config{{MountPoint: "/run/s.d", Symlink: "/run/s", HostRecipients: []string{rec}, Secrets: []Secret{s}}}
+	if errs := Check(&manifest.Manifest{}, cfg); len(errs) != 0 {
+		t.Errorf("dotenv with a sops variable: %v", errs)
+	}
+}
