@@ -35,7 +35,7 @@ out=bench/out/install.md
 # timeit CMD... -> "wall_ms cpu_ms maxrss_kb" (getrusage of the child, see bench/installtime)
 timeit() { bench/out/installtime "$@"; }
 # median of a column over lines on stdin
-median() { sort -n -k"$1" | awk -v k="$1" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }'; }
+median() { awk NF | sort -n -k"$1" | awk -v k="$1" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }'; }
 reset() { # $1 corpus: empty the tree
 	umount -l "/run/hush-bench/$1.d" 2>/dev/null || true
 	rm -rf "/run/hush-bench/$1.d" "/run/hush-bench/$1"
