@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hush-nix/hush/internal/nixstore"
 )
 
 // DefaultMinLength is the shortest secret value scanned by default. Shorter values match
@@ -277,24 +279,10 @@ func nixEscape(v []byte) []byte {
 	return b
 }
 
-// atermEscape is v as Nix writes it inside a .drv file's ATerm strings.
+// atermEscape is v as Nix writes it inside a .drv file's ATerm strings (without the quotes).
 func atermEscape(v []byte) []byte {
-	var b []byte
-	for _, c := range v {
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
+	q := nixstore.EscapeString(string(v))
+	return []byte(q[1 : len(q)-1])
 }
 
 // build groups identical byte strings (two secrets with the same value) under one matcher
