@@ -167,7 +167,8 @@ func digestOf(s string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func diffSnapshots(a, b map[string]fileInfo) string {
+// unionKeys is the sorted names present in either tree snapshot.
+func unionKeys[V any](a, b map[string]V) []string {
 	var keys []string
 	for k := range a {
 		keys = append(keys, k)
@@ -178,8 +179,12 @@ func diffSnapshots(a, b map[string]fileInfo) string {
 		}
 	}
 	sort.Strings(keys)
+	return keys
+}
+
+func diffSnapshots(a, b map[string]fileInfo) string {
 	var d []string
-	for _, k := range keys {
+	for _, k := range unionKeys(a, b) {
 		if a[k] != b[k] {
 			d = append(d, fmt.Sprintf("%s: %+v vs %+v", k, a[k], b[k]))
 		}

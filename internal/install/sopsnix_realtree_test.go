@@ -82,18 +82,8 @@ func realTree(t *testing.T, root string) map[string]realNode {
 // diffRealTrees compares two trees: names, kinds, modes, owners, link targets, contents
 // (bytes.Equal; a mismatch shows lengths and hashes only).
 func diffRealTrees(sis, hush map[string]realNode) []string {
-	var names []string
-	for k := range sis {
-		names = append(names, k)
-	}
-	for k := range hush {
-		if _, ok := sis[k]; !ok {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names)
 	var d []string
-	for _, k := range names {
+	for _, k := range unionKeys(sis, hush) {
 		a, okA := sis[k]
 		b, okB := hush[k]
 		switch {
