@@ -158,23 +158,24 @@ func asEntries(field string, v any) ([]Branch, error) {
 	return out, nil
 }
 
-func parseAgeKeys(field string, v any) ([]AgeKey, error) {
+// parseKeyEntries reads a list of master key entries whose fields are all strings: fields
+// maps an entry's key names to the string each fills in (unknown names are ignored).
+func parseKeyEntries[T any](field string, v any, fields func(*T) map[string]*string) ([]T, error) {
 	entries, err := asEntries(field, v)
 	if err != nil {
 		return nil, err
 	}
-	var out []AgeKey
+	var out []T
 	for i, e := range entries {
-		var k AgeKey
-		f := fmt.Sprintf("%s[%d]", field, i)
+		var k T
+		want := fields(&k)
 		for _, it := range e {
-			switch it.Key {
-			case "recipient":
-				k.Recipient, err = weakString(f+".recipient", it.Value)
-			case "enc":
-				k.Enc, err = weakString(f+".enc", it.Value)
+			name, _ := it.Key.(string)
+			dst, ok := want[name]
+			if !ok {
+				continue
 			}
-			if err != nil {
+			if *dst, err = weakString(fmt.Sprintf("%s[%d].%s", field, i, name), it.Value); err != nil {
 				return nil, err
 			}
 		}
@@ -183,31 +184,16 @@ func parseAgeKeys(field string, v any) ([]AgeKey, error) {
 	return out, nil
 }
 
+func parseAgeKeys(field string, v any) ([]AgeKey, error) {
+	return parseKeyEntries(field, v, func(k *AgeKey) map[string]*string {
+		return map[string]*string{"recipient": &k.Recipient, "enc": &k.Enc}
+	})
+}
+
 func parsePGPKeys(field string, v any) ([]PGPKey, error) {
-	entries, err := asEntries(field, v)
-	if err != nil {
-		return nil, err
-	}
-	var out []PGPKey
-	for i, e := range entries {
-		var k PGPKey
-		f := fmt.Sprintf("%s[%d]", field, i)
-		for _, it := range e {
-			switch it.Key {
-			case "fp":
-				k.Fingerprint, err = weakString(f+".fp", it.Value)
-			case "created_at":
-				k.CreatedAt, err = weakString(f+".created_at", it.Value)
-			case "enc":
-				k.Enc, err = weakString(f+".enc", it.Value)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, k)
-	}
-	return out, nil
+	return parseKeyEntries(field, v, func(k *PGPKey) map[string]*string {
+		return map[string]*string{"fp": &k.Fingerprint, "created_at": &k.CreatedAt, "enc": &k.Enc}
+	})
 }
 
 func parseOtherKeys(field, kind string, v any) ([]OtherKey, error) {
